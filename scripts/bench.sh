@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Side-by-side packet-rate benchmark, all in one run on this machine (figures from a shared
+# 2-core VM are noisy: compare the ratios, not the absolute numbers). Not a test: it asserts
+# nothing and CI does not run it.
+#
+#   64-byte iperf2 UDP datagrams sent per second over a veth pair:
+#     perfgen (native AF_XDP, one dataplane lcore, sequence + timestamp in every datagram)
+#     kernel  iperf -c -u -l 64 -b 10G
+#     dpdk-testpmd --forward-mode=txonly through net_af_xdp on the same veth (no seq/stamp)
+#
+# Usage: sudo scripts/bench.sh [SECONDS]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-4}
+[ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }
+bash scripts/setup.sh >/dev/null
+[ -f build/build.ninja ] || meson setup build -Dbuildtype=release >/dev/null
+ninja -C build >/dev/null || exit 1
+
+A=pgbench$$a B=pgbench$$b
+tmp=$(mktemp -d)
+cleanup() { ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+ip netns add "$A"; ip netns add "$B"
+ip link add vA netns "$A" type veth peer name vB netns "$B"
+ip -n "$A" addr add 198.18.50.1/24 dev vA; ip -n "$B" addr add 198.18.50.2/24 dev vB
+ip -n "$A" link set vA up; ip -n "$B" link set vB up
+sleep 0.5
+# Warm the neighbour entry so every contender starts equal.
+ip netns exec "$A" ping -c 1 -W 1 198.18.50.2 >/dev/null
+
+rx() { ip netns exec "$B" cat /sys/class/net/vB/statistics/rx_packets; }
+tsc_hz=""
+
+# --- perfgen
+r0=$(rx)
+ip netns exec "$A" build/perfgen --dev vA -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pg.json" 2>/dev/null
+r1=$(rx)
+pg_pps=$(python3 -c "
+import json,sys; d=json.load(open('$tmp/pg.json')); e=d['end']
+print(e['sum_sent']['packets']/e['sum_sent']['seconds'])" 2>/dev/null || echo 0)
+tsc_hz=$(python3 -c "import json; print(json.load(open('$tmp/pg.json'))['perfgen']['tsc_hz'])" 2>/dev/null || echo 0)
+pg_rx=$(( r1 - r0 ))
+
+# --- kernel iperf2
+r0=$(rx)
+ip netns exec "$A" timeout $((secs + 10)) iperf -c 198.18.50.2 -u -l 64 -b 10G -t "$secs" > "$tmp/iperf.txt" 2>&1
+r1=$(rx)
+ip_sent=$(sed -n 's/.*Sent \([0-9]*\) datagrams.*/\1/p' "$tmp/iperf.txt" | tail -1)
+ip_pps=$(python3 -c "print(${ip_sent:-0}/$secs)")
+
+# --- testpmd txonly via net_af_xdp
+tp_pps=0
+if command -v dpdk-testpmd >/dev/null; then
+	r0=$(rx)
+	ip netns exec "$A" timeout -s INT $((secs + 3)) dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 \
+		--vdev net_af_xdp0,iface=vA --file-prefix pgbench$$ -- --forward-mode=txonly \
+		--txpkts=106 --auto-start --stats-period 1 > "$tmp/testpmd.txt" 2>&1
+	r1=$(rx)
+	tp_tx=$(grep -E 'TX-packets' "$tmp/testpmd.txt" | tail -1 | awk '{print $2}')
+	# testpmd runs about secs+3 s minus EAL start; take its own per-second rate where printed
+	tp_pps=$(grep -E 'Tx-pps' "$tmp/testpmd.txt" | awk '{print $NF}' | sort -n | tail -3 | head -1)
+	tp_pps=${tp_pps:-0}
+fi
+
+python3 - "$pg_pps" "$ip_pps" "$tp_pps" "$tsc_hz" "$pg_rx" <<'PY'
+import sys
+pg, ip, tp, hz, pgrx = (float(x or 0) for x in sys.argv[1:])
+print(f"{'sender (64-byte UDP payload)':44} {'Mpps':>8} {'cyc/pkt':>8} {'vs perfgen':>10}")
+def row(name, v):
+    cyc = hz / v if v and hz else 0
+    rel = v / pg if pg else 0
+    print(f"{name:44} {v/1e6:8.3f} {cyc:8.0f} {rel:10.2f}")
+row("perfgen AF_XDP (seq + timestamp per packet)", pg)
+row("kernel iperf 2.1.8 -u -l 64 -b 10G", ip)
+row("dpdk-testpmd txonly, net_af_xdp (no stamp)", tp)
+print(f"(peer veth counted {pgrx:.0f} frames during the perfgen run; cycles/pkt = TSC Hz / pps on one busy lcore)")
+PY

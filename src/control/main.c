@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * perfgen entry point: options, port and lcore setup, the main lcore's reporter loop,
+ * and the only exit() in the program.
+ */
+#include "opts.h"
+#include "dataplane.h"
+#include "report.h"
+#include "ring.h"
+#include "hist.h"
+#include "iperf2.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sched.h>
+#include <arpa/inet.h>
+
+#define RING_SIZE 4096
+#define HISTS_PER_LCORE 64
+#define POLL_NS 20000000L
+
+static atomic_int g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	/* Second Ctrl-C while finishing: give up on the FIN exchange. */
+	atomic_fetch_add(&g_stop, 1);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Prints "perfgen: <one line>" to stderr; returns the exit code for setup failures. */
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("perfgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+struct run {
+	struct pg_opts o;
+	struct pg_tsc tsc;
+	struct pg_port *port;
+	int cpus[PG_MAX_LCORES + 1];
+	unsigned int nb_cpus, nb_dp;
+	struct pg_lcore *lc;       /* nb_dp */
+	struct pg_ring *rings[PG_MAX_LCORES];
+	struct pg_ring *hret[PG_MAX_LCORES];
+	struct pg_hist **hists;
+	unsigned int nb_hists;
+	struct pg_reporter *rep;
+	char lcore_str[64];
+};
+
+static int setup_lcores(struct run *r)
+{
+	char err[256];
+	unsigned int i;
+
+	if (r->o.lcores) {
+		if (pg_lcore_list_parse(r->o.lcores, r->cpus, PG_MAX_LCORES + 1, &r->nb_cpus, err,
+					sizeof(err)))
+			return fail("%s", err);
+		snprintf(r->lcore_str, sizeof(r->lcore_str), "%s", r->o.lcores);
+	} else {
+		cpu_set_t set;
+		int c;
+
+		/* Default: the first two allowed CPUs (main + one dataplane lcore). */
+		sched_getaffinity(0, sizeof(set), &set);
+		for (c = 0; c < CPU_SETSIZE && r->nb_cpus < 2; c++)
+			if (CPU_ISSET(c, &set))
+				r->cpus[r->nb_cpus++] = c;
+		if (r->nb_cpus == 1)
+			r->cpus[r->nb_cpus++] = r->cpus[0];
+		snprintf(r->lcore_str, sizeof(r->lcore_str), "%d,%d", r->cpus[0], r->cpus[1]);
+	}
+	if (r->nb_cpus < 2)
+		return fail("--lcores %s: needs at least two CPUs (main + one dataplane lcore)",
+			    r->o.lcores);
+	r->nb_dp = r->nb_cpus - 1;
+	r->lc = aligned_alloc(PG_CACHE_LINE, sizeof(*r->lc) * r->nb_dp);
+	if (!r->lc)
+		return fail("%s", "out of memory");
+	memset(r->lc, 0, sizeof(*r->lc) * r->nb_dp);
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore *lc = &r->lc[i];
+
+		lc->idx = i;
+		lc->cpu = r->cpus[i + 1];
+		lc->tsc = &r->tsc;
+		lc->stop = &g_stop;
+		lc->idle = r->o.idle && !strcmp(r->o.idle, "poll") ? PG_IDLE_POLL : PG_IDLE_BACKOFF;
+		r->rings[i] = pg_ring_create(RING_SIZE, PG_MSG_SIZE);
+		r->hret[i] = pg_ring_create(HISTS_PER_LCORE * 2, sizeof(void *));
+		if (!r->rings[i] || !r->hret[i])
+			return fail("%s", "out of memory for lcore rings");
+		lc->ring = r->rings[i];
+		lc->hist_ret = r->hret[i];
+	}
+	return 0;
+}
+
+static int open_port(struct run *r)
+{
+	static uint8_t prefill[4096];
+	struct pg_port_conf pc;
+	char err[256] = "";
+
+	memset(&pc, 0, sizeof(pc));
+	pc.ifname = r->o.dev;
+	pc.nb_queues = r->nb_dp;
+	pc.xdp_mode = PG_XDP_MODE_AUTO;
+	if (r->o.xdp_mode) {
+		if (!strcmp(r->o.xdp_mode, "native"))
+			pc.xdp_mode = PG_XDP_MODE_NATIVE;
+		else if (!strcmp(r->o.xdp_mode, "generic"))
+			pc.xdp_mode = PG_XDP_MODE_GENERIC;
+		else if (!strcmp(r->o.xdp_mode, "zerocopy"))
+			pc.xdp_mode = PG_XDP_MODE_ZEROCOPY;
+		else
+			return fail("--xdp-mode %s: expected native, generic or zerocopy", r->o.xdp_mode);
+	}
+	pg_dp_tx_prefill(prefill, sizeof(prefill));
+	pc.tx_prefill = prefill;
+	pc.tx_prefill_len = 2048;
+#ifdef PG_HAVE_AFXDP
+	r->port = pg_afxdp_open(&pc, err, sizeof(err));
+#else
+	snprintf(err, sizeof(err), "--dev %s: this perfgen was built without AF_XDP (install libbpf-dev and libxdp-dev: scripts/setup.sh, then rebuild)", pc.ifname);
+	errno = ENOTSUP;
+#endif
+	if (!r->port)
+		return fail("%s", err[0] ? err : strerror(errno));
+	return 0;
+}
+
+static int alloc_hists(struct run *r)
+{
+	unsigned int i, k;
+
+	r->hists = calloc((size_t)r->nb_dp * HISTS_PER_LCORE, sizeof(*r->hists));
+	if (!r->hists)
+		return -ENOMEM;
+	for (i = 0; i < r->nb_dp; i++)
+		for (k = 0; k < HISTS_PER_LCORE; k++) {
+			struct pg_hist *h = pg_hist_create(1, 100000000000ull, 3);
+
+			if (!h)
+				return -ENOMEM;
+			r->hists[r->nb_hists++] = h;
+			pg_ring_enqueue_burst(r->hret[i], &h, 1);
+		}
+	return 0;
+}
+
+static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role role)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->role = role;
+	rc->json = r->o.json;
+	rc->interval_s = r->o.interval;
+	rc->out = stdout;
+	rc->host = r->o.client;
+	rc->port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
+	rc->len = r->o.len;
+	rc->rate = r->o.rate;
+	rc->rate_pps = r->o.rate_pps;
+	rc->duration_s = (r->o.bytes || r->o.pkts) ? 0 : r->o.duration;
+	rc->amount_bytes = r->o.bytes;
+	rc->amount_pkts = r->o.pkts;
+	rc->num_streams = r->o.parallel;
+	rc->trip_times = r->o.trip_times;
+	rc->backend = r->port->info.backend;
+	rc->xdp_mode = r->port->info.mode;
+	rc->ifname = r->port->info.ifname;
+	rc->lcores = r->lcore_str;
+	rc->tsc_hz = r->tsc.hz;
+	rc->one_off = r->o.one_off;
+}
+
+static void add_drop_counters(struct run *r)
+{
+	uint64_t v[9] = { 0 };
+	static const char *const names[9] = { "rx_frames", "rx_not_ours", "rx_bad_frame",
+		"rx_bad_iperf2_header", "rx_stale_fin", "rx_flow_table_full", "tx_ring_full",
+		"idle_sleeps", "rx_unsupported_mode" };
+	unsigned int i, k;
+
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore_stats *s = &r->lc[i].stats;
+
+		v[0] += atomic_load(&s->rx_frames);
+		v[1] += atomic_load(&s->rx_not_ours);
+		v[2] += atomic_load(&s->rx_bad_frame);
+		v[3] += atomic_load(&s->rx_bad_hdr);
+		v[4] += atomic_load(&s->rx_stale_fin);
+		v[5] += atomic_load(&s->rx_table_full);
+		v[6] += atomic_load(&s->tx_full);
+		v[7] += atomic_load(&s->idle_sleeps);
+		v[8] += atomic_load(&s->rx_unsupported);
+	}
+	/* Only counters that say something went wrong, plus received frames for context. */
+	for (k = 1; k < 9; k++)
+		if (k != 7)
+			pg_reporter_add_counter(r->rep, names[k], v[k]);
+}
+
+static int run_client(struct run *r)
+{
+	struct pg_report_conf rc;
+	struct in_addr dst;
+	uint8_t mac[6];
+	unsigned int i, f = 0, per, extra;
+	uint16_t base = (uint16_t)(61000 + (getpid() % 30) * 128);
+	int rc_code;
+	uint64_t dur_ns = (r->o.bytes || r->o.pkts) ? 0 : (uint64_t)(r->o.duration * 1e9);
+	uint16_t dport = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
+	uint32_t mtu_payload = r->port->info.mtu - 28;
+
+	if (inet_pton(AF_INET, r->o.client, &dst) != 1)
+		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
+	if (r->o.len > mtu_payload) {
+		char b[160];
+
+		snprintf(b, sizeof(b), "-l %u: larger than the MTU of %s allows (%u bytes of UDP payload)",
+			 r->o.len, r->port->info.ifname, mtu_payload);
+		return fail("%s", b);
+	}
+	{
+		int e = pg_port_resolve(r->port, dst.s_addr, mac, (int)r->o.resolve_ms);
+
+		if (e) {
+			char b[200];
+
+			snprintf(b, sizeof(b), "-c %s: no answer to ARP from the next hop on %s within %u ms (%s); check the address and the link",
+				 r->o.client, r->port->info.ifname, r->o.resolve_ms, strerror(-e));
+			return fail("%s", b);
+		}
+	}
+	for (i = 0; i < r->o.parallel; i++) {
+		int e = pg_port_steer(r->port, PG_IPPROTO_UDP, (uint16_t)(base + i), 1);
+
+		if (e)
+			return fail("steering UDP port to the AF_XDP socket failed: %s", strerror(-e));
+	}
+
+	report_conf(r, &rc, PG_ROLE_CLIENT);
+	rc.local_ip = r->port->info.ip4;
+	rc.peer_ip = dst.s_addr;
+	r->rep = pg_reporter_create(&rc, r->rings, r->hret, r->nb_dp);
+	if (!r->rep)
+		return fail("%s", "out of memory");
+
+	/* Streams spread over the dataplane lcores in contiguous blocks. */
+	per = r->o.parallel / r->nb_dp;
+	extra = r->o.parallel % r->nb_dp;
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore *lc = &r->lc[i];
+		unsigned int n = per + (i < extra), k;
+		struct pg_i2_client_params p;
+
+		lc->port = r->port;
+		lc->q = r->port->queue[i];
+		lc->local_ip = r->port->info.ip4;
+		lc->peer_ip = dst.s_addr;
+		memcpy(lc->local_mac, r->port->info.mac, 6);
+		memcpy(lc->peer_mac, mac, 6);
+		lc->sport_base = (uint16_t)(base + f);
+		lc->nb_cflows = n;
+		lc->cflows = n ? aligned_alloc(PG_CACHE_LINE, sizeof(*lc->cflows) * n) : NULL;
+		if (n && !lc->cflows)
+			return fail("%s", "out of memory");
+		memset(&p, 0, sizeof(p));
+		p.num_threads = r->o.parallel;
+		p.server_port = dport;
+		p.buflen = r->o.len_set ? r->o.len : 0;
+		p.amount_bytes = r->o.bytes;
+		p.duration_cs = (uint32_t)(r->o.duration * 100);
+		p.rate = r->o.rate;
+		p.rate_pps = r->o.rate_pps;
+		p.trip_times = r->o.trip_times;
+		p.start_ns = realtime_ns();
+		for (k = 0; k < n; k++, f++) {
+			uint64_t max_pkts = r->o.pkts;
+			int e;
+
+			if (r->o.bytes)
+				max_pkts = (r->o.bytes + r->o.len - 1) / r->o.len;
+			e = pg_client_flow_init(&lc->cflows[k], lc, &p, r->o.len, (uint16_t)(base + f),
+						dport, r->o.rate, r->o.rate_pps, max_pkts, dur_ns);
+			if (e)
+				return fail("stream setup failed: %s", strerror(-e));
+			lc->cflows[k].id = (uint16_t)f;
+			if (pg_reporter_add_client_stream(r->rep, f, (uint16_t)(base + f)))
+				return fail("%s", "out of memory");
+		}
+	}
+
+	pg_reporter_start(r->rep, realtime_ns());
+	for (i = 0; i < r->nb_dp; i++) {
+		int e = pg_lcore_launch(&r->lc[i], pg_udp_client_main);
+
+		if (e)
+			return fail("cannot start dataplane lcore: %s", strerror(-e));
+	}
+	while (pg_reporter_poll(r->rep, realtime_ns()) < r->nb_dp)
+		sleep_ns(POLL_NS);
+	for (i = 0; i < r->nb_dp; i++)
+		pthread_join(r->lc[i].thread, NULL);
+	add_drop_counters(r);
+	rc_code = pg_reporter_finish(r->rep, realtime_ns());
+	return rc_code;
+}
+
+static int run_server(struct run *r)
+{
+	struct pg_report_conf rc;
+	unsigned int i;
+	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
+	int e;
+
+	e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
+	if (e)
+		return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
+	report_conf(r, &rc, PG_ROLE_SERVER);
+	r->rep = pg_reporter_create(&rc, r->rings, r->hret, r->nb_dp);
+	if (!r->rep || alloc_hists(r))
+		return fail("%s", "out of memory");
+	if (!r->o.json) {
+		printf("------------------------------------------------------------\n");
+		printf("Server listening on UDP port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
+		       port, PERFGEN_VERSION, r->port->info.backend, r->port->info.mode,
+		       r->port->info.ifname, r->lcore_str);
+		printf("------------------------------------------------------------\n");
+		fflush(stdout);
+	}
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore *lc = &r->lc[i];
+
+		lc->port = r->port;
+		lc->q = r->port->queue[i];
+		lc->server_ports[0] = port;
+		lc->nb_server_ports = 1;
+		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+		if (!lc->sflows)
+			return fail("%s", "out of memory");
+		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	}
+	pg_reporter_start(r->rep, 0);
+	for (i = 0; i < r->nb_dp; i++) {
+		e = pg_lcore_launch(&r->lc[i], pg_udp_server_main);
+		if (e)
+			return fail("cannot start dataplane lcore: %s", strerror(-e));
+	}
+	while (!atomic_load(&g_stop)) {
+		pg_reporter_poll(r->rep, realtime_ns());
+		if (r->o.one_off && pg_reporter_one_off_done(r->rep))
+			atomic_store(&g_stop, 1);
+		sleep_ns(POLL_NS);
+	}
+	atomic_store(&g_stop, 1);
+	for (i = 0; i < r->nb_dp; i++)
+		pthread_join(r->lc[i].thread, NULL);
+	add_drop_counters(r);
+	pg_reporter_finish(r->rep, realtime_ns());
+	return 0;
+}
+
+static void cleanup(struct run *r)
+{
+	unsigned int i;
+
+	pg_port_close(r->port);
+	pg_reporter_free(r->rep);
+	for (i = 0; i < r->nb_dp && r->lc; i++) {
+		free(r->lc[i].cflows);
+		free(r->lc[i].sflows);
+		pg_ring_free(r->rings[i]);
+		pg_ring_free(r->hret[i]);
+	}
+	for (i = 0; i < r->nb_hists; i++)
+		pg_hist_free(r->hists[i]);
+	free(r->hists);
+	free(r->lc);
+}
+
+int main(int argc, char **argv)
+{
+	static struct run r;
+	struct sigaction sa;
+	char err[256];
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pg_opts_parse(&r.o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "perfgen: %s\n", err);
+		return 2;
+	}
+	if (r.o.help) {
+		pg_opts_usage(stdout, "perfgen");
+		return 0;
+	}
+	if (r.o.version) {
+		printf("perfgen %s\n", PERFGEN_VERSION);
+		return 0;
+	}
+	if (!r.o.client == !r.o.server)
+		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
+	if (strcmp(r.o.wire, "iperf2")) {
+		if (!strcmp(r.o.wire, "iperf3"))
+			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");
+		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
+	}
+	if (!r.o.udp)
+		return fail("%s", "TCP is not in this build yet (it arrives with the userspace TCP engine); add -u for UDP");
+	if (!r.o.dev)
+		return fail("%s", "--dev IFACE is required (the interface perfgen opens with AF_XDP)");
+	if (r.o.idle && strcmp(r.o.idle, "poll") && strcmp(r.o.idle, "backoff"))
+		return fail("--idle %s: expected poll or backoff", r.o.idle);
+	if (r.o.bytes && r.o.pkts)
+		return fail("%s", "-n and -k are exclusive: give one limit");
+
+	rc = setup_lcores(&r);
+	if (rc)
+		goto out;
+	rc = pg_tsc_calibrate(&r.tsc, 200);
+	if (rc) {
+		rc = fail("TSC calibration failed (%s): perfgen needs an invariant TSC", strerror(-rc));
+		goto out;
+	}
+	rc = open_port(&r);
+	if (rc)
+		goto out;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = r.o.client ? run_client(&r) : run_server(&r);
+out:
+	cleanup(&r);
+	return rc;
+}

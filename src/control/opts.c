@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum opt_kind { K_FLAG, K_STR, K_U32, K_DOUBLE, K_RATE, K_SIZE, K_U64 };
+
+struct opt_def {
+	const char *name;
+	char short_name;
+	enum opt_kind kind;
+	size_t off;
+	double min, max;
+	const char *arg;
+	const char *help;
+};
+
+#define F(x) offsetof(struct pg_opts, x)
+
+static const struct opt_def defs[] = {
+	{ "client", 'c', K_STR, F(client), 0, 0, "HOST", "run as client, sending to HOST" },
+	{ "server", 's', K_FLAG, F(server), 0, 0, NULL, "run as server" },
+	{ "udp", 'u', K_FLAG, F(udp), 0, 0, NULL, "UDP test (TCP arrives with the userspace TCP engine)" },
+	{ "bandwidth", 'b', K_RATE, F(rate), 0, 0, "RATE", "rate per stream: bits/s with K/M/G (1000-based) or NNNpps; 0 = unlimited (default 1M)" },
+	{ "len", 'l', K_U32, F(len), 16, 65507, "BYTES", "UDP payload length (default 1470)" },
+	{ "time", 't', K_DOUBLE, F(duration), 0.01, 86400.0 * 365, "SEC", "test duration (default 10)" },
+	{ "num", 'n', K_SIZE, F(bytes), 1, 1e15, "BYTES", "bytes to send per stream (K/M/G, 1024-based)" },
+	{ "blockcount", 'k', K_U64, F(pkts), 1, 1e15, "PKTS", "datagrams to send per stream" },
+	{ "parallel", 'P', K_U32, F(parallel), 1, 128, "N", "parallel streams (default 1)" },
+	{ "interval", 'i', K_DOUBLE, F(interval), 0, 3600, "SEC", "interval reports every SEC (0 = none)" },
+	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5001 for iperf2)" },
+	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
+	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
+	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },
+	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
+	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (this build: iperf2)" },
+	{ "dev", 0, K_STR, F(dev), 0, 0, "IFACE", "kernel interface for the native AF_XDP port" },
+	{ "lcores", 0, K_STR, F(lcores), 0, 0, "LIST", "CPUs as in DPDK (2-5, 0,2,4): first = main/reporter, rest = dataplane" },
+	{ "xdp-mode", 0, K_STR, F(xdp_mode), 0, 0, "MODE", "native|generic|zerocopy (default: native when the driver has it)" },
+	{ "idle", 0, K_STR, F(idle), 0, 0, "MODE", "backoff (default) or poll: what an idle dataplane lcore does" },
+	{ "resolve-timeout", 0, K_U32, F(resolve_ms), 10, 60000, "MS", "next-hop resolution timeout (default 3000)" },
+	{ "help", 'h', K_FLAG, F(help), 0, 0, NULL, "this help" },
+	{ "version", 'v', K_FLAG, F(version), 0, 0, NULL, "print the version" },
+};
+
+#define NB_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+int pg_parse_rate(const char *s, uint64_t *rate, int *pps)
+{
+	char *end;
+	double v;
+	size_t n = strlen(s);
+
+	*pps = 0;
+	if (n > 3 && !strcasecmp(s + n - 3, "pps"))
+		*pps = 1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0 || !isfinite(v))
+		return -EINVAL;
+	if (*pps) {
+		if (end != s + n - 3)
+			return -EINVAL;
+	} else {
+		switch (*end) {
+		case 'k': case 'K': v *= 1e3; end++; break;
+		case 'm': case 'M': v *= 1e6; end++; break;
+		case 'g': case 'G': v *= 1e9; end++; break;
+		case 't': case 'T': v *= 1e12; end++; break;
+		default: break;
+		}
+		if (*end)
+			return -EINVAL;
+	}
+	if (v > 1e15)
+		return -ERANGE;
+	*rate = (uint64_t)llround(v);
+	return 0;
+}
+
+int pg_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0 || !isfinite(v))
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v *= 1024.0; end++; break;
+	case 'm': case 'M': v *= 1048576.0; end++; break;
+	case 'g': case 'G': v *= 1073741824.0; end++; break;
+	default: break;
+	}
+	if (*end || v > 1e15)
+		return -EINVAL;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg, char *err,
+		     size_t errlen)
+{
+	char *p = (char *)o + d->off;
+	char *end;
+	double v;
+
+	switch (d->kind) {
+	case K_FLAG:
+		*(int *)p = 1;
+		return 0;
+	case K_STR:
+		*(const char **)p = arg;
+		return 0;
+	case K_RATE:
+		o->rate_str = arg;
+		if (pg_parse_rate(arg, &o->rate, &o->rate_pps)) {
+			snprintf(err, errlen, "--%s %s: bad rate (examples: 100M, 2.5G, 1000pps)", d->name, arg);
+			return -EINVAL;
+		}
+		return 0;
+	case K_SIZE:
+		if (pg_parse_size(arg, (uint64_t *)p) || *(uint64_t *)p < d->min) {
+			snprintf(err, errlen, "--%s %s: bad size (examples: 20K, 10M, 1G)", d->name, arg);
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		break;
+	}
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || *end || errno || !isfinite(v) || v < d->min || v > d->max ||
+	    (d->kind != K_DOUBLE && v != floor(v))) {
+		snprintf(err, errlen, "--%s %s: expected a %s from %g to %g", d->name, arg,
+			 d->kind == K_DOUBLE ? "number" : "whole number", d->min, d->max);
+		return -EINVAL;
+	}
+	if (d->kind == K_U32)
+		*(uint32_t *)p = (uint32_t)v;
+	else if (d->kind == K_U64)
+		*(uint64_t *)p = (uint64_t)v;
+	else
+		*(double *)p = v;
+	if (d->kind == K_U32 && d->off == F(len))
+		o->len_set = 1;
+	return 0;
+}
+
+int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option lopts[NB_DEFS + 1];
+	char sopts[NB_DEFS * 2 + 2];
+	size_t i, k = 0;
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	o->rate = 1000000; /* iperf2's UDP default is 1 Mbit/s (1048576); perfgen uses SI units */
+	o->len = 1470;
+	o->duration = 10;
+	o->parallel = 1;
+	o->resolve_ms = 3000;
+	o->wire = "iperf2";
+
+	sopts[k++] = ':';
+	for (i = 0; i < NB_DEFS; i++) {
+		lopts[i].name = defs[i].name;
+		lopts[i].has_arg = defs[i].kind == K_FLAG ? no_argument : required_argument;
+		lopts[i].flag = NULL;
+		lopts[i].val = 256 + (int)i;
+		if (defs[i].short_name) {
+			sopts[k++] = defs[i].short_name;
+			if (defs[i].kind != K_FLAG)
+				sopts[k++] = ':';
+		}
+	}
+	sopts[k] = 0;
+	memset(&lopts[NB_DEFS], 0, sizeof(lopts[0]));
+
+	optind = 0; /* 0, not 1: GNU getopt fully re-initialises (parse may run twice) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, sopts, lopts, &idx)) != -1) {
+		const struct opt_def *d = NULL;
+
+		if (c == '?') {
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "option %s needs a value (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c >= 256)
+			d = &defs[c - 256];
+		else
+			for (i = 0; i < NB_DEFS; i++)
+				if (defs[i].short_name == c)
+					d = &defs[i];
+		if (!d || set_value(o, d, optarg, err, errlen))
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void pg_opts_usage(FILE *out, const char *prog)
+{
+	size_t i;
+
+	fprintf(out, "usage: %s --dev IFACE (-c HOST | -s) -u [options]\n\n", prog);
+	for (i = 0; i < NB_DEFS; i++) {
+		char lhs[64];
+
+		if (defs[i].short_name)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", defs[i].short_name, defs[i].name,
+				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", defs[i].name,
+				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
+		fprintf(out, "  %-32s %s\n", lhs, defs[i].help);
+	}
+	fprintf(out, "\nexample: %s --dev eth1 --lcores 0-1 -c 198.18.0.2 -u -b 100M -t 10 -i 1\n", prog);
+}

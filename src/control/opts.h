@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Command-line options: one table (name, kind, field, range, help) drives parsing,
+ * validation, --help and the dump of the effective configuration.
+ */
+#ifndef PG_OPTS_H
+#define PG_OPTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct pg_opts {
+	const char *dev;
+	const char *lcores;
+	const char *xdp_mode;
+	const char *idle;
+	const char *wire;
+	const char *client;       /* -c HOST */
+	int server;         /* -s */
+	int udp;            /* -u */
+	const char *rate_str;     /* -b as given */
+	uint64_t rate;      /* bits/s, or pps when rate_pps */
+	int rate_pps;
+	uint32_t len;       /* -l */
+	int len_set;
+	double duration;    /* -t */
+	uint64_t bytes;     /* -n */
+	uint64_t pkts;      /* -k */
+	uint32_t parallel;  /* -P */
+	double interval;    /* -i */
+	int trip_times;
+	int json;
+	int one_off;        /* -1 */
+	uint32_t port;      /* -p */
+	int enhanced;       /* -e: accepted; output is always enhanced */
+	uint32_t resolve_ms;
+	int help, version;
+};
+
+/*
+ * Parses argv into o (defaults first). 0 on success; -EINVAL with a one-line message in
+ * err ("-b 10X: bad rate ...") otherwise.
+ */
+int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+void pg_opts_usage(FILE *out, const char *prog);
+
+/* Parses "100M", "1.5G", "1000pps" (1000-based bits/s). 0 or -EINVAL. */
+int pg_parse_rate(const char *s, uint64_t *rate, int *pps);
+
+/* Parses "20K", "10M" (1024-based, as iperf's -n). 0 or -EINVAL. */
+int pg_parse_size(const char *s, uint64_t *v);
+
+#endif /* PG_OPTS_H */

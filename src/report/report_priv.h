@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Reporter internals shared by reporter.c (aggregation) and output.c (text and JSON). */
+#ifndef PG_REPORT_PRIV_H
+#define PG_REPORT_PRIV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report.h"
+#include "msg.h"
+#include "iperf2.h"
+
+#define PG_MAX_LCORES_R 64
+#define PG_SERVER_SLOTS_R 256
+#define PG_GROUP_MAX_STREAMS 128
+#define PG_HIST_HIGHEST_NS 100000000000ull /* 100 s */
+
+struct pg_hist;
+struct pg_group;
+
+struct pg_stream {
+	int used;
+	unsigned int id;              /* the [  N] shown in reports */
+	uint8_t lcore;
+	uint16_t slot;
+	uint32_t gen;
+	uint32_t local_ip, peer_ip;   /* BE */
+	uint16_t local_port, peer_port;
+	struct pg_msg_flow_start info; /* server: what the client announced */
+	struct pg_msg_counters tot, ivl;
+	int64_t last_id;
+	uint64_t first_ns, last_ns;
+	int ended, timed_out, has_report;
+	struct pg_i2_report rep;      /* client: the server's report */
+	struct pg_hist *lat, *lat_ivl;
+	struct pg_group *g;
+};
+
+struct pg_group {
+	int used;
+	uint64_t t0;
+	uint32_t peer_ip;
+	unsigned int expected, nstreams, ended, next_ivl;
+	struct pg_stream *s[PG_GROUP_MAX_STREAMS];
+	void *intervals;              /* json_t array of interval objects */
+	double cpu_user_s, cpu_sys_s, wall_s;
+};
+
+struct pg_counter_kv {
+	const char *name;
+	uint64_t v;
+};
+
+void *pg_json_intervals_new(void);
+void pg_json_intervals_free(void *a);
+
+void pg_print_client_header(FILE *out, const struct pg_report_conf *c,
+			    const struct pg_stream *s, unsigned int n);
+void pg_print_server_connect(FILE *out, const struct pg_report_conf *c,
+			     const struct pg_stream *s);
+/* Prints (text) or records (JSON) interval [a, b) s of group g, and resets the interval counters. */
+void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_group *g,
+		       double a, double b);
+void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *g,
+		    const void *counters, unsigned int nb_counters);
+
+/* "1.25 MBytes" (1024-based) and "10.5 Mbits/sec" (1000-based), iperf2 style. */
+void pg_fmt_bytes(char *buf, size_t len, double bytes);
+void pg_fmt_bits(char *buf, size_t len, double bps);
+
+#endif /* PG_REPORT_PRIV_H */

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Shared helpers for the netns suite: a namespace pair joined by a veth, addresses in
+# 198.18.0.0/15 only, torn down on every exit path. Source this, then call pg_ns_pair.
+# Exit code 77 = skipped (meson's convention); the reason is printed first.
+
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+die() { echo "FAIL: $*"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, AF_XDP)"
+command -v ip >/dev/null || skip "iproute2 missing (run scripts/setup.sh)"
+
+PERFGEN=${PERFGEN:-$(dirname "$0")/../../build/perfgen}
+[ -x "$PERFGEN" ] || die "perfgen binary not found at $PERFGEN"
+
+PG_TAG="pg$$"
+NS_A="${PG_TAG}a"
+NS_B="${PG_TAG}b"
+PG_TMP=$(mktemp -d /tmp/pgtest.XXXXXX)
+PG_PIDS=()
+
+pg_cleanup() {
+	local p
+	for p in "${PG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PG_PIDS[@]}"; do
+		# give a perfgen time to detach its XDP program, then insist
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	rm -rf "$PG_TMP"
+}
+trap pg_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# pg_ns_pair SUBNET_OCTET: A = 198.18.N.1 on vA, B = 198.18.N.2 on vB
+pg_ns_pair() {
+	local n=$1
+	ip netns add "$NS_A" || die "cannot create namespace"
+	ip netns add "$NS_B" || die "cannot create namespace"
+	ip link add vA netns "$NS_A" type veth peer name vB netns "$NS_B" || die "cannot create veth"
+	ip -n "$NS_A" addr add "198.18.$n.1/24" dev vA
+	ip -n "$NS_B" addr add "198.18.$n.2/24" dev vB
+	ip -n "$NS_A" link set lo up
+	ip -n "$NS_B" link set lo up
+	ip -n "$NS_A" link set vA up
+	ip -n "$NS_B" link set vB up
+	IP_A="198.18.$n.1"
+	IP_B="198.18.$n.2"
+	# veth needs a moment for carrier
+	for _ in $(seq 1 50); do
+		ip -n "$NS_A" link show vA | grep -q 'state UP' && break
+		sleep 0.05
+	done
+}
+
+# Runs a command in the background inside a namespace; its pid lands in PG_PIDS and $!.
+pg_bg() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$@" &
+	PG_PIDS+=($!)
+}
+
+# No XDP program may remain on the interface after perfgen exits.
+pg_assert_no_xdp() {
+	local ns=$1 dev=$2
+	if ip -n "$ns" link show "$dev" | grep -q 'xdp'; then
+		ip -n "$ns" link show "$dev"
+		die "XDP program left on $dev"
+	fi
+}
+
+# JSON field reader (stdlib only): pg_json FILE 'expr on d'
+pg_json() {
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
