@@ -238,8 +238,12 @@ static void send_ack(struct pg_lcore *lc, struct pg_server_flow *f)
 		ops->tx_free(lc->q, &pkt, 1);
 }
 
+#define LAT_LIMIT_NS 1000000000000ll /* beyond +-1000 s a timestamp is garbage, not latency */
+
 static inline void record_latency(struct pg_server_flow *f, int64_t transit)
 {
+	if (transit > LAT_LIMIT_NS || transit < -LAT_LIMIT_NS)
+		return;
 	if (transit < f->lat_min)
 		f->lat_min = transit;
 	if (transit > f->lat_max)

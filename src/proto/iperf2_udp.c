@@ -125,8 +125,11 @@ enum pg_i2_parse_err pg_i2_udp_parse_hdr(const uint8_t *payload, uint32_t len,
 			if (len < PG_I2_UDP_HDRLEN_TRIP)
 				return PG_I2_E_HDRLEN;
 			info->trip_times = 1;
-			info->start_ns = (uint64_t)get32(payload + 112) * 1000000000u +
-					 (uint64_t)get32(payload + 116) * 1000u;
+			/* The start time sits past the announced 108 bytes (at 112..119);
+			 * iperf2 sends it whenever the datagram is long enough. */
+			if (len >= 120)
+				info->start_ns = (uint64_t)get32(payload + 112) * 1000000000u +
+						 (uint64_t)get32(payload + 116) * 1000u;
 		}
 		if (info->upper & (PG_I2_U_REVERSE | PG_I2_U_FULLDUPLEX))
 			info->unsupported = 1;
@@ -137,7 +140,14 @@ enum pg_i2_parse_err pg_i2_udp_parse_hdr(const uint8_t *payload, uint32_t len,
 /* Seconds as (whole, microseconds) 32-bit pair at p, as iperf2 writes them. */
 static void put_s(uint8_t *p, double v)
 {
-	double w = floor(v);
+	double w;
+
+	/* Clamp to what the 32-bit wire field holds (and NaN to 0). */
+	if (!(v > -2147483648.0))
+		v = v != v ? 0 : -2147483648.0;
+	if (v > 2147483647.0)
+		v = 2147483647.0;
+	w = floor(v);
 
 	put32(p, (uint32_t)(int32_t)w);
 	put32(p + 4, (uint32_t)(int32_t)((v - w) * 1e6));

@@ -79,10 +79,15 @@ static inline void pg_seq_stats_update(struct pg_seq_stats *s, int64_t id, int64
 		pg_seq_seen_test_set(s, id);
 		s->last_id = id;
 	}
-	d = transit_ns - s->prev_transit;
+	/* |transit - previous| without signed overflow on hostile timestamps, clamped so the
+	 * filter state stays bounded (2^40 ns is about 18 minutes). */
+	{
+		uint64_t a = (uint64_t)transit_ns, b = (uint64_t)s->prev_transit;
+		uint64_t ad = transit_ns >= s->prev_transit ? a - b : b - a;
+
+		d = ad > (1ull << 40) ? (int64_t)(1ull << 40) : (int64_t)ad;
+	}
 	s->prev_transit = transit_ns;
-	if (d < 0)
-		d = -d;
 	s->jitter_x16 += d - ((s->jitter_x16 + 8) >> 4);
 }
 
