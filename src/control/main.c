@@ -10,6 +10,9 @@
 #include "hist.h"
 #include "iperf2.h"
 #include "msg.h"
+#ifdef PG_HAVE_DPDK
+#include "port_dpdk.h"
+#endif
 
 #include <errno.h>
 #include <stdarg.h>
@@ -127,38 +130,110 @@ static int setup_lcores(struct run *r)
 	return 0;
 }
 
+/* Parses "A.B.C.D/N" (N defaults to 32). 0 or -EINVAL. */
+static int parse_cidr(const char *s, uint32_t *ip, uint8_t *prefix)
+{
+	char buf[64], *slash;
+	struct in_addr a;
+	long n = 32;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		char *end;
+
+		*slash = 0;
+		n = strtol(slash + 1, &end, 10);
+		if (*end || n < 1 || n > 32)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	*ip = a.s_addr;
+	*prefix = (uint8_t)n;
+	return 0;
+}
+
 static int open_port(struct run *r)
 {
 	static uint8_t prefill[4096];
-	struct pg_port_conf pc;
-	char err[256] = "";
+	char err[320] = "";
 
-	memset(&pc, 0, sizeof(pc));
-	pc.ifname = r->o.dev;
-	pc.nb_queues = r->nb_dp;
-	pc.xdp_mode = PG_XDP_MODE_AUTO;
-	if (r->o.xdp_mode) {
-		if (!strcmp(r->o.xdp_mode, "native"))
-			pc.xdp_mode = PG_XDP_MODE_NATIVE;
-		else if (!strcmp(r->o.xdp_mode, "generic"))
-			pc.xdp_mode = PG_XDP_MODE_GENERIC;
-		else if (!strcmp(r->o.xdp_mode, "zerocopy"))
-			pc.xdp_mode = PG_XDP_MODE_ZEROCOPY;
-		else
-			return fail("--xdp-mode %s: expected native, generic or zerocopy", r->o.xdp_mode);
-	}
 	pg_dp_tx_prefill(prefill, sizeof(prefill));
-	pc.tx_prefill = prefill;
-	pc.tx_prefill_len = 2048;
-#ifdef PG_HAVE_AFXDP
-	r->port = pg_afxdp_open(&pc, err, sizeof(err));
+	if (r->o.dpdk) {
+#ifdef PG_HAVE_DPDK
+		struct pg_dpdk_conf dc;
+		struct in_addr gw;
+
+		memset(&dc, 0, sizeof(dc));
+		if (!r->o.ip || parse_cidr(r->o.ip, &dc.ip4, &dc.prefix_len))
+			return fail("--dpdk %s: needs --ip ADDR/PREFIX (e.g. --ip 198.18.0.1/24): DPDK owns the port, so perfgen answers ARP for it",
+				    r->o.dpdk);
+		if (r->o.gw) {
+			if (inet_pton(AF_INET, r->o.gw, &gw) != 1)
+				return fail("--gw %s: not an IPv4 address", r->o.gw);
+			dc.gw4 = gw.s_addr;
+		}
+		dc.devargs = r->o.dpdk;
+		dc.lcores = r->lcore_str;
+		dc.eal_extra = r->o.eal;
+		dc.nb_queues = r->nb_dp;
+		dc.tx_prefill = prefill;
+		dc.tx_prefill_len = 2048;
+		r->port = pg_dpdk_open(&dc, err, sizeof(err));
+		if (!r->port)
+			return fail("%s", err[0] ? err : strerror(errno));
+		return 0;
 #else
-	snprintf(err, sizeof(err), "--dev %s: this perfgen was built without AF_XDP (install libbpf-dev and libxdp-dev: scripts/setup.sh, then rebuild)", pc.ifname);
-	errno = ENOTSUP;
+		return fail("--dpdk %s: this perfgen was built without DPDK (install libdpdk-dev: scripts/setup.sh, then rebuild)",
+			    r->o.dpdk);
 #endif
-	if (!r->port)
-		return fail("%s", err[0] ? err : strerror(errno));
+	}
+	{
+		struct pg_port_conf pc;
+
+		memset(&pc, 0, sizeof(pc));
+		pc.ifname = r->o.dev;
+		pc.nb_queues = r->nb_dp;
+		pc.xdp_mode = PG_XDP_MODE_AUTO;
+		if (r->o.xdp_mode) {
+			if (!strcmp(r->o.xdp_mode, "native"))
+				pc.xdp_mode = PG_XDP_MODE_NATIVE;
+			else if (!strcmp(r->o.xdp_mode, "generic"))
+				pc.xdp_mode = PG_XDP_MODE_GENERIC;
+			else if (!strcmp(r->o.xdp_mode, "zerocopy"))
+				pc.xdp_mode = PG_XDP_MODE_ZEROCOPY;
+			else
+				return fail("--xdp-mode %s: expected native, generic or zerocopy", r->o.xdp_mode);
+		}
+		pc.tx_prefill = prefill;
+		pc.tx_prefill_len = 2048;
+#ifdef PG_HAVE_AFXDP
+		r->port = pg_afxdp_open(&pc, err, sizeof(err));
+#else
+		snprintf(err, sizeof(err), "--dev %s: this perfgen was built without AF_XDP (install libbpf-dev and libxdp-dev: scripts/setup.sh, then rebuild)", pc.ifname);
+		errno = ENOTSUP;
+#endif
+		if (!r->port)
+			return fail("%s", err[0] ? err : strerror(errno));
+	}
 	return 0;
+}
+
+/* Dataplane lcores run where the backend wants them (EAL lcores for DPDK). */
+static int launch(struct run *r, struct pg_lcore *lc, void *(*fn)(void *))
+{
+	if (r->port->ops->launch)
+		return r->port->ops->launch(r->port, lc->cpu, fn, lc);
+	return pg_lcore_launch(lc, fn);
+}
+
+static void join(struct run *r, struct pg_lcore *lc)
+{
+	if (r->port->ops->join)
+		r->port->ops->join(r->port, lc->cpu);
+	else
+		pthread_join(lc->thread, NULL);
 }
 
 static int alloc_hists(struct run *r)
@@ -325,7 +400,7 @@ static int run_client(struct run *r)
 
 	pg_reporter_start(r->rep, realtime_ns());
 	for (i = 0; i < r->nb_dp; i++) {
-		int e = pg_lcore_launch(&r->lc[i], pg_udp_client_main);
+		int e = launch(r, &r->lc[i], pg_udp_client_main);
 
 		if (e)
 			return fail("cannot start dataplane lcore: %s", strerror(-e));
@@ -333,7 +408,7 @@ static int run_client(struct run *r)
 	while (pg_reporter_poll(r->rep, realtime_ns()) < r->nb_dp)
 		sleep_ns(POLL_NS);
 	for (i = 0; i < r->nb_dp; i++)
-		pthread_join(r->lc[i].thread, NULL);
+		join(r, &r->lc[i]);
 	add_drop_counters(r);
 	rc_code = pg_reporter_finish(r->rep, realtime_ns());
 	return rc_code;
@@ -375,7 +450,7 @@ static int run_server(struct run *r)
 	}
 	pg_reporter_start(r->rep, 0);
 	for (i = 0; i < r->nb_dp; i++) {
-		e = pg_lcore_launch(&r->lc[i], pg_udp_server_main);
+		e = launch(r, &r->lc[i], pg_udp_server_main);
 		if (e)
 			return fail("cannot start dataplane lcore: %s", strerror(-e));
 	}
@@ -387,7 +462,7 @@ static int run_server(struct run *r)
 	}
 	atomic_store(&g_stop, 1);
 	for (i = 0; i < r->nb_dp; i++)
-		pthread_join(r->lc[i].thread, NULL);
+		join(r, &r->lc[i]);
 	add_drop_counters(r);
 	pg_reporter_finish(r->rep, realtime_ns());
 	return 0;
@@ -440,8 +515,10 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.udp)
 		return fail("%s", "TCP is not in this build yet (it arrives with the userspace TCP engine); add -u for UDP");
-	if (!r.o.dev)
-		return fail("%s", "--dev IFACE is required (the interface perfgen opens with AF_XDP)");
+	if (!r.o.dev == !r.o.dpdk)
+		return fail("%s", "give one port: --dev IFACE (native AF_XDP) or --dpdk DEVARGS (DPDK)");
+	if (r.o.dev && (r.o.ip || r.o.gw || r.o.eal))
+		return fail("%s", "--ip, --gw and --eal go with --dpdk; with --dev the kernel's address is used");
 	if (r.o.idle && strcmp(r.o.idle, "poll") && strcmp(r.o.idle, "backoff"))
 		return fail("--idle %s: expected poll or backoff", r.o.idle);
 	if (r.o.bytes && r.o.pkts)

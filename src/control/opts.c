@@ -41,6 +41,10 @@ static const struct opt_def defs[] = {
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
 	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (this build: iperf2)" },
 	{ "dev", 0, K_STR, F(dev), 0, 0, "IFACE", "kernel interface for the native AF_XDP port" },
+	{ "dpdk", 0, K_STR, F(dpdk), 0, 0, "DEVARGS", "DPDK port instead: a PCI address or a vdev (net_af_xdp0,iface=IF, net_af_packet0,iface=IF, net_tap0, net_null0, ...)" },
+	{ "ip", 0, K_STR, F(ip), 0, 0, "ADDR/PREFIX", "with --dpdk: perfgen's IPv4 address (it answers ARP and ping for it)" },
+	{ "gw", 0, K_STR, F(gw), 0, 0, "ADDR", "with --dpdk: next hop for destinations outside the --ip subnet" },
+	{ "eal", 0, K_STR, F(eal), 0, 0, "\"ARGS\"", "with --dpdk: extra EAL arguments (e.g. \"--no-huge\")" },
 	{ "lcores", 0, K_STR, F(lcores), 0, 0, "LIST", "CPUs as in DPDK (2-5, 0,2,4): first = main/reporter, rest = dataplane" },
 	{ "xdp-mode", 0, K_STR, F(xdp_mode), 0, 0, "MODE", "native|generic|zerocopy (default: native when the driver has it)" },
 	{ "idle", 0, K_STR, F(idle), 0, 0, "MODE", "backoff (default) or poll: what an idle dataplane lcore does" },
@@ -220,7 +224,7 @@ void pg_opts_usage(FILE *out, const char *prog)
 {
 	size_t i;
 
-	fprintf(out, "usage: %s --dev IFACE (-c HOST | -s) -u [options]\n\n", prog);
+	fprintf(out, "usage: %s (--dev IFACE | --dpdk DEVARGS --ip ADDR/PREFIX) (-c HOST | -s) -u [options]\n\n", prog);
 	for (i = 0; i < NB_DEFS; i++) {
 		char lhs[64];
 

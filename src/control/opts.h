@@ -11,6 +11,10 @@
 
 struct pg_opts {
 	const char *dev;
+	const char *dpdk;     /* --dpdk DEVARGS */
+	const char *ip;       /* --ip ADDR/PREFIX (DPDK) */
+	const char *gw;       /* --gw ADDR (DPDK) */
+	const char *eal;      /* --eal "EXTRA EAL ARGS" */
 	const char *lcores;
 	const char *xdp_mode;
 	const char *idle;

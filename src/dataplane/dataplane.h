@@ -47,8 +47,10 @@ struct pg_client_flow {
 	uint32_t copy_len;         /* template bytes rewritten per packet */
 	uint16_t csum0, csum0_first; /* UDP checksum with zero seq/time */
 	int64_t next_seq;          /* sequence of the next data datagram (starts at 1) */
-	/* pacing: next departure in cycles, 32.32 fixed point; gap 0 = unpaced */
-	uint64_t next_fp, gap_fp;
+	/* pacing: next departure in TSC cycles plus a 2^-32 fraction; gap 0 = unpaced */
+	uint64_t next_tsc, gap_int;
+	uint32_t next_frac, gap_frac;
+	uint8_t paced;
 	uint64_t end_tsc;          /* -t; 0 = none */
 	uint64_t max_pkts;         /* -n/-k; 0 = none */
 	/* FIN / AckFIN exchange */

@@ -32,7 +32,6 @@ int pg_client_flow_init(struct pg_client_flow *f, const struct pg_lcore *lc,
 {
 	uint8_t hdr[160];
 	uint32_t hdrlen;
-	unsigned __int128 gap;
 
 	if (payload_len < PG_I2_UDP_SEQ_LEN || payload_len > 65507 - 0)
 		return -EINVAL;
@@ -62,12 +61,11 @@ int pg_client_flow_init(struct pg_client_flow *f, const struct pg_lcore *lc,
 
 	if (rate) {
 		double bits = rate_pps ? 1.0 : (double)payload_len * 8.0;
-		double pps = (double)rate / bits;
+		double gap = (double)lc->tsc->hz * bits / (double)rate; /* cycles per datagram */
 
-		gap = (unsigned __int128)((double)lc->tsc->hz / pps * 4294967296.0);
-		f->gap_fp = (uint64_t)gap;
-		if (!f->gap_fp)
-			f->gap_fp = 1;
+		f->gap_int = (uint64_t)gap;
+		f->gap_frac = (uint32_t)((gap - (double)f->gap_int) * 4294967296.0);
+		f->paced = 1;
 	}
 	f->max_pkts = max_pkts;
 	/* end_tsc is relative here; the loop adds its start time. */

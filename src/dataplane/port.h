@@ -80,6 +80,17 @@ struct pg_port_ops {
 	int (*resolve_nexthop)(struct pg_port *port, uint32_t dst_ip4, uint8_t mac[6],
 			       int timeout_ms);
 	void (*close)(struct pg_port *port);
+
+	/*
+	 * Optional (NULL when the kernel keeps the slow path, as with AF_XDP):
+	 * rx_other is handed frames the loops do not account (ARP, ICMP, ...) on the lcore
+	 * that received them, so a backend that owns the NIC can answer them;
+	 * launch/join run a dataplane function on an lcore the backend manages (DPDK's
+	 * EAL lcores) instead of a plain pinned thread. 0 or -errno.
+	 */
+	void (*rx_other)(struct pg_port_queue *q, const struct pg_pkt *pkt);
+	int (*launch)(struct pg_port *port, int cpu, void *(*fn)(void *), void *arg);
+	void (*join)(struct pg_port *port, int cpu);
 };
 
 struct pg_port {

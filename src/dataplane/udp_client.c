@@ -46,6 +46,25 @@ static int post_end(struct pg_lcore *lc, struct pg_client_flow *f, int timed_out
 	return pg_post(lc, &m);
 }
 
+/* Departure clock: integer cycles plus a 32-bit fraction, so any rate paces exactly. */
+static inline void pace_advance(struct pg_client_flow *f)
+{
+	uint64_t fr = (uint64_t)f->next_frac + f->gap_frac;
+
+	f->next_tsc += f->gap_int + (fr >> 32);
+	f->next_frac = (uint32_t)fr;
+}
+
+static inline void pace_rewind(struct pg_client_flow *f, unsigned int k)
+{
+	while (k--) {
+		uint64_t borrow = f->next_frac < f->gap_frac;
+
+		f->next_frac -= f->gap_frac;
+		f->next_tsc -= f->gap_int + borrow;
+	}
+}
+
 /* Writes one datagram of flow f into pkt: template, stamp, checksum. */
 static inline void fill_data(struct pg_client_flow *f, struct pg_pkt *pkt, uint64_t now_ns)
 {
@@ -94,7 +113,7 @@ static unsigned int send_data(struct pg_lcore *lc, struct pg_client_flow *f, uns
 	}
 	/* A paced flow that found the ring full sends the rest late (the caller rewinds its
 	 * departure clock); an unpaced one finds it full all the time, which says nothing. */
-	if (sent < n && f->gap_fp)
+	if (sent < n && f->paced)
 		atomic_fetch_add_explicit(&lc->stats.tx_full, 1, memory_order_relaxed);
 	for (i = 0; i < sent; i++)
 		f->c.tx_bytes += pkts[i].len - PG_UDP_FRAME_HDR_LEN;
@@ -181,7 +200,8 @@ void *pg_udp_client_main(void *arg)
 	for (i = 0; i < lc->nb_cflows; i++) {
 		struct pg_client_flow *f = &lc->cflows[i];
 
-		f->next_fp = now << 32;
+		f->next_tsc = now;
+		f->next_frac = 0;
 		if (f->end_tsc)
 			f->end_tsc += now;
 	}
@@ -214,18 +234,17 @@ void *pg_udp_client_main(void *arg)
 					f->fin_next_tsc = now;
 					continue;
 				}
-				if (f->gap_fp) {
-					uint64_t now_fp = now << 32;
-
-					if (now_fp > f->next_fp + (backlog << 32))
-						f->next_fp = now_fp - (backlog << 32);
+				if (f->paced) {
+					/* After a sleep, catch up at most MAX_BACKLOG_NS worth. */
+					if (now > f->next_tsc + backlog)
+						f->next_tsc = now - backlog;
 					due = 0;
-					while (due < PG_PORT_BURST && f->next_fp <= now_fp) {
-						f->next_fp += f->gap_fp;
+					while (due < PG_PORT_BURST && f->next_tsc <= now) {
+						pace_advance(f);
 						due++;
 					}
 					if (!due) {
-						uint64_t wait = pg_tsc_to_ns(tsc, (f->next_fp - now_fp) >> 32);
+						uint64_t wait = pg_tsc_to_ns(tsc, f->next_tsc - now);
 
 						if (wait < sleep_ns)
 							sleep_ns = wait;
@@ -235,8 +254,8 @@ void *pg_udp_client_main(void *arg)
 					due = f->max_pkts - f->c.tx_pkts;
 				if (due) {
 					n = send_data(lc, f, (unsigned int)due, now_ns);
-					if (f->gap_fp && n < due)
-						f->next_fp -= (due - n) * f->gap_fp;
+					if (f->paced && n < due)
+						pace_rewind(f, (unsigned int)(due - n));
 					work += n;
 				}
 			} else if (f->state == PG_FLOW_FIN) {
@@ -269,6 +288,8 @@ void *pg_udp_client_main(void *arg)
 				if (pg_frame_classify(rx[i].data, rx[i].len, 0, 1, &fr) == PG_FRAME_OK &&
 				    fr.proto == PG_IPPROTO_UDP)
 					rx_report(lc, &fr, now_ns, &active);
+				else if (ops->rx_other)
+					ops->rx_other(lc->q, &rx[i]); /* ARP/ICMP when the port owns the NIC */
 				else
 					atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1,
 								  memory_order_relaxed);

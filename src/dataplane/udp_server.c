@@ -274,7 +274,10 @@ static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_n
 
 	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
 	    fr.proto != PG_IPPROTO_UDP || !is_server_port(lc, fr.dport)) {
-		atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1, memory_order_relaxed);
+		if (lc->port->ops->rx_other)
+			lc->port->ops->rx_other(lc->q, pkt); /* ARP/ICMP when the port owns the NIC */
+		else
+			atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1, memory_order_relaxed);
 		return;
 	}
 	if (fr.payload_len < PG_I2_UDP_SEQ_LEN) {

@@ -111,6 +111,7 @@ struct pg_i2_report {
 	uint64_t datagrams;   /* highest sequence, FIN included */
 	double jitter_s;
 	int has_transit;
+	/* m2 = sum of squared deviations (Welford), in s^2 here, us^2 on the wire */
 	double min_transit_s, max_transit_s, sum_transit_s, mean_transit_s, m2_transit_s;
 	double vd_transit_s;
 	uint32_t cnt_transit;

@@ -171,7 +171,7 @@ void pg_i2_ackfin_encode(struct pg_i2_ackfin *a, const struct pg_i2_report *r)
 		put_s(b + 64, r->max_transit_s);
 		put_s(b + 72, r->sum_transit_s);
 		put_s(b + 80, r->mean_transit_s);
-		put_s(b + 88, r->m2_transit_s);
+		put_s(b + 88, r->m2_transit_s * 1e12); /* iperf2 sends M2 in us^2 */
 		put_s(b + 96, r->vd_transit_s);
 		put32(b + 104, r->cnt_transit);
 		put32(b + 108, r->ipg_cnt);
@@ -205,7 +205,7 @@ int pg_i2_ackfin_decode(const uint8_t *buf, size_t len, struct pg_i2_report *r)
 		r->max_transit_s = join_s(buf + 64);
 		r->sum_transit_s = join_s(buf + 72);
 		r->mean_transit_s = join_s(buf + 80);
-		r->m2_transit_s = join_s(buf + 88);
+		r->m2_transit_s = join_s(buf + 88) / 1e12;
 		r->vd_transit_s = join_s(buf + 96);
 		r->cnt_transit = get32(buf + 104);
 		r->ipg_cnt = get32(buf + 108);

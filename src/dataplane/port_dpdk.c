@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "port_dpdk.h"
+#include "arp.h"
+#include "pkt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#define NB_MBUFS 8191
+#define MBUF_CACHE 256
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+struct pg_port_queue {
+	uint16_t port_id;
+	uint16_t qid;
+	struct rte_mempool *mp;
+	const struct pg_port_info *info;
+	uint32_t gw4, prefix_mask;
+} __rte_cache_aligned;
+
+struct dpdk_priv {
+	uint16_t port_id;
+	int started;
+	uint32_t gw4;
+	struct pg_port_queue q[PG_PORT_MAX_QUEUES];
+	char name[64];
+	char driver[32];
+};
+
+/* ------------------------------------------------------------ hot path ---- */
+
+static unsigned int dpdk_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n)
+{
+	struct rte_mbuf *m[PG_PORT_BURST];
+	unsigned int i, got;
+
+	got = rte_eth_rx_burst(q->port_id, q->qid, m, (uint16_t)(n < PG_PORT_BURST ? n : PG_PORT_BURST));
+	for (i = 0; i < got; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+		pkts[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
+		pkts[i].len = rte_pktmbuf_data_len(m[i]);
+		pkts[i].rx_ts_ns = 0; /* hardware/pcap RX timestamps: the timestamps issue */
+		pkts[i].handle = (uintptr_t)m[i];
+	}
+	return got;
+}
+
+static void dpdk_free(struct pg_port_queue *q, const struct pg_pkt *pkts, unsigned int n)
+{
+	struct rte_mbuf *m[PG_PORT_BURST];
+	unsigned int i;
+
+	(void)q;
+	while (n) {
+		unsigned int k = n < PG_PORT_BURST ? n : PG_PORT_BURST;
+
+		for (i = 0; i < k; i++)
+			m[i] = (struct rte_mbuf *)pkts[i].handle;
+		rte_pktmbuf_free_bulk(m, k);
+		pkts += k;
+		n -= k;
+	}
+}
+
+static unsigned int dpdk_tx_alloc(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n)
+{
+	struct rte_mbuf *m[PG_PORT_BURST];
+	unsigned int i;
+
+	if (n > PG_PORT_BURST)
+		n = PG_PORT_BURST;
+	/* Bulk allocation is all-or-nothing: halve until it fits what the pool has. */
+	while (n && rte_pktmbuf_alloc_bulk(q->mp, m, n))
+		n >>= 1;
+	for (i = 0; i < n; i++) {
+		pkts[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
+		pkts[i].len = 0;
+		pkts[i].handle = (uintptr_t)m[i];
+	}
+	return n;
+}
+
+static unsigned int dpdk_tx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n)
+{
+	struct rte_mbuf *m[PG_PORT_BURST];
+	unsigned int i;
+
+	if (n > PG_PORT_BURST)
+		n = PG_PORT_BURST;
+	for (i = 0; i < n; i++) {
+		m[i] = (struct rte_mbuf *)pkts[i].handle;
+		m[i]->data_len = (uint16_t)pkts[i].len;
+		m[i]->pkt_len = pkts[i].len;
+	}
+	return rte_eth_tx_burst(q->port_id, q->qid, m, (uint16_t)n);
+}
+
+/* ARP and ICMP echo for our address, answered on the lcore that received them. */
+static void dpdk_rx_other(struct pg_port_queue *q, const struct pg_pkt *pkt)
+{
+	struct pg_pkt out;
+	size_t len;
+
+	if (dpdk_tx_alloc(q, &out, 1) != 1)
+		return;
+	len = pg_arp_answer(pkt->data, pkt->len, q->info->ip4, q->info->mac, out.data);
+	if (!len)
+		len = pg_icmp_echo_answer(pkt->data, pkt->len, q->info->ip4, q->info->mac, out.data,
+					  q->info->frame_size);
+	out.len = (uint32_t)len;
+	if (!len || dpdk_tx_burst(q, &out, 1) != 1)
+		dpdk_free(q, &out, 1);
+}
+
+/* ------------------------------------------------------------- setup ---- */
+
+static int dpdk_steer(struct pg_port *port, uint8_t ipproto, uint16_t port_no, int on)
+{
+	/* Every frame of the device reaches perfgen; nothing to steer. */
+	(void)port; (void)ipproto; (void)port_no; (void)on;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * ARP for the next hop from the main lcore through queue 0, before any dataplane lcore
+ * runs. Requests every 200 ms; answers ARP/ICMP meanwhile so a peer resolving us in
+ * parallel succeeds too.
+ */
+static int dpdk_resolve(struct pg_port *port, uint32_t dst, uint8_t mac[6], int timeout_ms)
+{
+	struct dpdk_priv *p = port->priv;
+	struct pg_port_queue *q = &p->q[0];
+	uint32_t mask = port->info.prefix_len ? htonl(~0u << (32 - port->info.prefix_len)) : 0;
+	uint32_t target = dst;
+	int waited = 0;
+
+	if ((dst & mask) != (port->info.ip4 & mask)) {
+		if (!p->gw4)
+			return -ENETUNREACH;
+		target = p->gw4;
+	}
+	while (waited <= timeout_ms) {
+		struct pg_pkt pk[PG_PORT_BURST];
+		unsigned int n, i;
+
+		if (waited % 200 == 0) {
+			struct pg_pkt req;
+
+			if (dpdk_tx_alloc(q, &req, 1) == 1) {
+				req.len = (uint32_t)pg_arp_request(req.data, port->info.mac,
+								   port->info.ip4, target);
+				if (dpdk_tx_burst(q, &req, 1) != 1)
+					dpdk_free(q, &req, 1);
+			}
+		}
+		n = dpdk_rx_burst(q, pk, PG_PORT_BURST);
+		for (i = 0; i < n; i++) {
+			if (pg_arp_learn(pk[i].data, pk[i].len, target, mac)) {
+				dpdk_free(q, &pk[i], n - i);
+				return 0;
+			}
+			dpdk_rx_other(q, &pk[i]);
+			dpdk_free(q, &pk[i], 1);
+		}
+		sleep_ms(10);
+		waited += 10;
+	}
+	return -EHOSTUNREACH;
+}
+
+/* EAL lcore functions return int; the dataplane mains are pthread-shaped. */
+static struct {
+	void *(*fn)(void *);
+	void *arg;
+} tramp_args[RTE_MAX_LCORE];
+
+static int tramp(void *a)
+{
+	unsigned int cpu = (unsigned int)(uintptr_t)a;
+
+	tramp_args[cpu].fn(tramp_args[cpu].arg);
+	return 0;
+}
+
+static int dpdk_launch(struct pg_port *port, int cpu, void *(*fn)(void *), void *arg)
+{
+	(void)port;
+	if (cpu < 0 || cpu >= RTE_MAX_LCORE)
+		return -EINVAL;
+	tramp_args[cpu].fn = fn;
+	tramp_args[cpu].arg = arg;
+	return rte_eal_remote_launch(tramp, (void *)(uintptr_t)cpu, (unsigned int)cpu);
+}
+
+static void dpdk_join(struct pg_port *port, int cpu)
+{
+	(void)port;
+	rte_eal_wait_lcore((unsigned int)cpu);
+}
+
+static void dpdk_close(struct pg_port *port)
+{
+	struct dpdk_priv *p = port->priv;
+
+	if (p->started) {
+		rte_eth_dev_stop(p->port_id);
+		rte_eth_dev_close(p->port_id);
+	}
+	free(p);
+	free(port);
+	rte_eal_cleanup();
+}
+
+static const struct pg_port_ops dpdk_ops = {
+	.rx_burst = dpdk_rx_burst,
+	.rx_done = dpdk_free,
+	.tx_alloc = dpdk_tx_alloc,
+	.tx_burst = dpdk_tx_burst,
+	.tx_free = dpdk_free,
+	.steer_l4_port = dpdk_steer,
+	.resolve_nexthop = dpdk_resolve,
+	.close = dpdk_close,
+	.rx_other = dpdk_rx_other,
+	.launch = dpdk_launch,
+	.join = dpdk_join,
+};
+
+struct prefill_arg {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+static void prefill_obj(struct rte_mempool *mp, void *opaque, void *obj, unsigned int idx)
+{
+	const struct prefill_arg *a = opaque;
+	struct rte_mbuf *m = obj;
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+
+	(void)idx;
+	/* The allocator resets data_off to the headroom; the bytes there persist. */
+	memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM, a->data, a->len < room ? a->len : room);
+}
+
+static int free_hugepages(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	int n = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n;
+}
+
+static int is_pci(const char *s)
+{
+	unsigned int a, b, c, d;
+
+	return sscanf(s, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 || sscanf(s, "%x:%x.%x", &b, &c, &d) == 3;
+}
+
+struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t errlen)
+{
+	char *argv[64];
+	char prefix[64], *extra = NULL, *tok, *save = NULL;
+	int argc = 0, rc, no_huge = 0, has_mem = 0;
+	struct pg_port *port = NULL;
+	struct dpdk_priv *p = NULL;
+	struct rte_eth_dev_info di;
+	struct rte_eth_conf ec;
+	struct rte_ether_addr mac;
+	uint16_t mtu = 1500;
+	unsigned int i;
+	const char *comma;
+
+	errno = 0;
+	if (conf->nb_queues == 0 || conf->nb_queues > PG_PORT_MAX_QUEUES) {
+		snprintf(err, errlen, "--lcores: 1 to %d dataplane lcores per port", PG_PORT_MAX_QUEUES);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!conf->ip4) {
+		snprintf(err, errlen, "--dpdk %s: needs --ip ADDR/PREFIX (DPDK owns the port, so perfgen answers ARP for that address)",
+			 conf->devargs);
+		errno = EINVAL;
+		return NULL;
+	}
+	snprintf(prefix, sizeof(prefix), "--file-prefix=perfgen%d", (int)getpid());
+	argv[argc++] = (char *)(uintptr_t)"perfgen";
+	argv[argc++] = (char *)(uintptr_t)"-l";
+	argv[argc++] = (char *)(uintptr_t)conf->lcores;
+	argv[argc++] = prefix;
+	argv[argc++] = (char *)(uintptr_t)"--in-memory";
+	argv[argc++] = (char *)(uintptr_t)"--log-level=*:error";
+	if (conf->eal_extra) {
+		extra = strdup(conf->eal_extra);
+		for (tok = strtok_r(extra, " ", &save); tok && argc < 56; tok = strtok_r(NULL, " ", &save)) {
+			if (!strcmp(tok, "--no-huge"))
+				no_huge = 1;
+			if (!strcmp(tok, "-m") || !strncmp(tok, "--socket-mem", 12))
+				has_mem = 1;
+			argv[argc++] = tok;
+		}
+	}
+	if (!no_huge && free_hugepages() < 64) {
+		snprintf(err, errlen, "DPDK: only %d free 2 MiB hugepages; run scripts/setup.sh to reserve them, or add --eal \"--no-huge\"",
+			 free_hugepages());
+		errno = ENOMEM;
+		goto out;
+	}
+	if (no_huge && !has_mem) {
+		argv[argc++] = (char *)(uintptr_t)"-m";
+		argv[argc++] = (char *)(uintptr_t)"512";
+	}
+	if (is_pci(conf->devargs)) {
+		argv[argc++] = (char *)(uintptr_t)"-a";
+		argv[argc++] = (char *)(uintptr_t)conf->devargs;
+	} else {
+		argv[argc++] = (char *)(uintptr_t)"--no-pci";
+		argv[argc++] = (char *)(uintptr_t)"--vdev";
+		argv[argc++] = (char *)(uintptr_t)conf->devargs;
+	}
+	argv[argc] = NULL;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		snprintf(err, errlen, "DPDK EAL init failed: %s (check --lcores, --dpdk %s and --eal)",
+			 rte_strerror(rte_errno), conf->devargs);
+		errno = rte_errno ? rte_errno : EINVAL;
+		goto out;
+	}
+
+	port = calloc(1, sizeof(*port));
+	p = calloc(1, sizeof(*p));
+	if (!port || !p) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto fail;
+	}
+	comma = strchr(conf->devargs, ',');
+	snprintf(p->name, sizeof(p->name), "%.*s", (int)(comma ? comma - conf->devargs : (long)strlen(conf->devargs)),
+		 conf->devargs);
+	if (rte_eth_dev_get_port_by_name(p->name, &p->port_id)) {
+		snprintf(err, errlen, "--dpdk %s: no such device (a PCI address bound to vfio-pci, or a vdev like net_af_xdp0,iface=IF)",
+			 conf->devargs);
+		errno = ENODEV;
+		goto fail;
+	}
+	rc = rte_eth_dev_info_get(p->port_id, &di);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: cannot query the device: %s", p->name, rte_strerror(-rc));
+		errno = -rc;
+		goto fail;
+	}
+	if (di.max_rx_queues < conf->nb_queues || di.max_tx_queues < conf->nb_queues) {
+		snprintf(err, errlen, "--dpdk %s: %u dataplane lcores need %u queue pairs, the device has %u (use fewer lcores, or a multi-queue devarg such as qpairs=/queue_count=)",
+			 p->name, conf->nb_queues, conf->nb_queues, di.max_rx_queues);
+		errno = EINVAL;
+		goto fail;
+	}
+	snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
+	memset(&ec, 0, sizeof(ec));
+	if (conf->nb_queues > 1 && di.flow_type_rss_offloads) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = di.flow_type_rss_offloads &
+						 (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+	}
+	rc = rte_eth_dev_configure(p->port_id, (uint16_t)conf->nb_queues, (uint16_t)conf->nb_queues, &ec);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: configure failed: %s", p->name, rte_strerror(-rc));
+		errno = -rc;
+		goto fail;
+	}
+	rte_eth_dev_get_mtu(p->port_id, &mtu);
+	rte_eth_macaddr_get(p->port_id, &mac);
+
+	port->ops = &dpdk_ops;
+	port->priv = p;
+	port->nb_queues = conf->nb_queues;
+	snprintf(port->info.ifname, sizeof(port->info.ifname), "%.31s", p->name);
+	memcpy(port->info.mac, mac.addr_bytes, 6);
+	port->info.ip4 = conf->ip4;
+	port->info.prefix_len = conf->prefix_len;
+	port->info.mtu = mtu;
+	port->info.frame_size = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
+	port->info.backend = "dpdk";
+	port->info.mode = p->driver;
+	p->gw4 = conf->gw4;
+
+	for (i = 0; i < conf->nb_queues; i++) {
+		struct pg_port_queue *q = &p->q[i];
+		char name[64];
+		int sock = rte_eth_dev_socket_id(p->port_id);
+		struct prefill_arg pa = { conf->tx_prefill, conf->tx_prefill_len };
+
+		snprintf(name, sizeof(name), "pg_mp%u_%u", p->port_id, i);
+		q->mp = rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						sock < 0 ? SOCKET_ID_ANY : sock);
+		if (!q->mp) {
+			snprintf(err, errlen, "DPDK: cannot create a packet pool (%s): more hugepages (scripts/setup.sh) or --eal \"--no-huge\"",
+				 rte_strerror(rte_errno));
+			errno = ENOMEM;
+			goto fail;
+		}
+		if (conf->tx_prefill)
+			rte_mempool_obj_iter(q->mp, prefill_obj, &pa);
+		rc = rte_eth_rx_queue_setup(p->port_id, (uint16_t)i, RX_DESC, (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock),
+					    NULL, q->mp);
+		if (!rc)
+			rc = rte_eth_tx_queue_setup(p->port_id, (uint16_t)i, TX_DESC,
+						    (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock), NULL);
+		if (rc) {
+			snprintf(err, errlen, "--dpdk %s: queue %u setup failed: %s", p->name, i, rte_strerror(-rc));
+			errno = -rc;
+			goto fail;
+		}
+		q->port_id = p->port_id;
+		q->qid = (uint16_t)i;
+		q->info = &port->info;
+		port->queue[i] = q;
+	}
+	rc = rte_eth_dev_start(p->port_id);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: start failed: %s", p->name, rte_strerror(-rc));
+		errno = -rc;
+		goto fail;
+	}
+	p->started = 1;
+	rte_eth_promiscuous_enable(p->port_id);
+	free(extra);
+	return port;
+fail:
+	free(p);
+	free(port);
+	port = NULL;
+	rte_eal_cleanup();
+out:
+	free(extra);
+	return port;
+}
