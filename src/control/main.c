@@ -23,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <arpa/inet.h>
 
 #define RING_SIZE 4096
@@ -130,6 +133,22 @@ static int setup_lcores(struct run *r)
 	return 0;
 }
 
+/*
+ * libxdp keeps its dispatcher state in bpffs. `ip netns exec` gives the command a fresh
+ * /sys without /sys/fs/bpf, so mount one there when it is missing (the mount lives only in
+ * this process's mount namespace when run that way). Best effort: libxdp reports what it
+ * cannot do itself.
+ */
+static void ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/bpf", &st) && (unsigned long)st.f_type == 0xcafe4a11ul /* BPF_FS_MAGIC */)
+		return;
+	mkdir("/sys/fs/bpf", 0700);
+	mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700");
+}
+
 /* Parses "A.B.C.D/N" (N defaults to 32). 0 or -EINVAL. */
 static int parse_cidr(const char *s, uint32_t *ip, uint8_t *prefix)
 {
@@ -160,6 +179,7 @@ static int open_port(struct run *r)
 	char err[320] = "";
 
 	pg_dp_tx_prefill(prefill, sizeof(prefill));
+	ensure_bpffs();
 	if (r->o.dpdk) {
 #ifdef PG_HAVE_DPDK
 		struct pg_dpdk_conf dc;
@@ -174,8 +194,18 @@ static int open_port(struct run *r)
 				return fail("--gw %s: not an IPv4 address", r->o.gw);
 			dc.gw4 = gw.s_addr;
 		}
+		{
+			static char map[512];
+			size_t off = 0;
+			unsigned int i;
+
+			/* EAL lcore i runs on CPU cpus[i]; a CPU may carry several lcores. */
+			for (i = 0; i < r->nb_cpus && off < sizeof(map) - 16; i++)
+				off += (size_t)snprintf(map + off, sizeof(map) - off, "%s%u@%d",
+							i ? "," : "", i, r->cpus[i]);
+			dc.lcores = map;
+		}
 		dc.devargs = r->o.dpdk;
-		dc.lcores = r->lcore_str;
 		dc.eal_extra = r->o.eal;
 		dc.nb_queues = r->nb_dp;
 		dc.tx_prefill = prefill;
@@ -224,14 +254,14 @@ static int open_port(struct run *r)
 static int launch(struct run *r, struct pg_lcore *lc, void *(*fn)(void *))
 {
 	if (r->port->ops->launch)
-		return r->port->ops->launch(r->port, lc->cpu, fn, lc);
+		return r->port->ops->launch(r->port, lc->idx, fn, lc);
 	return pg_lcore_launch(lc, fn);
 }
 
 static void join(struct run *r, struct pg_lcore *lc)
 {
 	if (r->port->ops->join)
-		r->port->ops->join(r->port, lc->cpu);
+		r->port->ops->join(r->port, lc->idx);
 	else
 		pthread_join(lc->thread, NULL);
 }

@@ -51,6 +51,7 @@ struct pg_client_flow {
 	uint64_t next_tsc, gap_int;
 	uint32_t next_frac, gap_frac;
 	uint8_t paced;
+	uint64_t start_tsc;        /* first departure (staggered per stream) */
 	uint64_t end_tsc;          /* -t; 0 = none */
 	uint64_t max_pkts;         /* -n/-k; 0 = none */
 	/* FIN / AckFIN exchange */
@@ -137,8 +138,9 @@ int pg_client_flow_init(struct pg_client_flow *f, const struct pg_lcore *lc,
 void pg_dp_tx_prefill(uint8_t *buf, uint32_t len);
 
 /*
- * Parses an lcore list in DPDK syntax ("2-5", "0,2,4", "1-3,6"), in order, without
- * duplicates, and checks each CPU is online and allowed. 0 or -EINVAL/-ERANGE with a
+ * Parses an lcore list in DPDK syntax ("2-5", "0,2,4", "1-3,6"), in order, and checks
+ * each CPU is online and allowed. A CPU may appear more than once (several lcores share
+ * it, as EAL's lcore@cpu allows; useful on small machines with the idle back-off). 0 or -EINVAL/-ERANGE with a
  * reason in err.
  */
 int pg_lcore_list_parse(const char *s, int *cpus, unsigned int max, unsigned int *n,

@@ -22,7 +22,6 @@ int pg_lcore_list_parse(const char *s, int *cpus, unsigned int max, unsigned int
 	cpu_set_t allowed;
 	const char *p = s;
 	unsigned int cnt = 0;
-	unsigned int i;
 
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
 		CPU_ZERO(&allowed);
@@ -58,11 +57,6 @@ int pg_lcore_list_parse(const char *s, int *cpus, unsigned int max, unsigned int
 					 s, c, sysconf(_SC_NPROCESSORS_ONLN) - 1);
 				return -ERANGE;
 			}
-			for (i = 0; i < cnt; i++)
-				if (cpus[i] == c) {
-					snprintf(err, errlen, "--lcores %s: CPU %ld listed twice", s, c);
-					return -EINVAL;
-				}
 			if (cnt == max) {
 				snprintf(err, errlen, "--lcores %s: more than %u lcores", s, max);
 				return -ERANGE;

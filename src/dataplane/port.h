@@ -89,8 +89,8 @@ struct pg_port_ops {
 	 * EAL lcores) instead of a plain pinned thread. 0 or -errno.
 	 */
 	void (*rx_other)(struct pg_port_queue *q, const struct pg_pkt *pkt);
-	int (*launch)(struct pg_port *port, int cpu, void *(*fn)(void *), void *arg);
-	void (*join)(struct pg_port *port, int cpu);
+	int (*launch)(struct pg_port *port, unsigned int dp_idx, void *(*fn)(void *), void *arg);
+	void (*join)(struct pg_port *port, unsigned int dp_idx);
 };
 
 struct pg_port {

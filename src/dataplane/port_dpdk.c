@@ -197,26 +197,29 @@ static struct {
 
 static int tramp(void *a)
 {
-	unsigned int cpu = (unsigned int)(uintptr_t)a;
+	unsigned int id = (unsigned int)(uintptr_t)a;
 
-	tramp_args[cpu].fn(tramp_args[cpu].arg);
+	tramp_args[id].fn(tramp_args[id].arg);
 	return 0;
 }
 
-static int dpdk_launch(struct pg_port *port, int cpu, void *(*fn)(void *), void *arg)
+/* EAL lcore ids are 0 (main) then 1..n in --lcores order, mapped to CPUs with '@'. */
+static int dpdk_launch(struct pg_port *port, unsigned int dp_idx, void *(*fn)(void *), void *arg)
 {
+	unsigned int id = dp_idx + 1;
+
 	(void)port;
-	if (cpu < 0 || cpu >= RTE_MAX_LCORE)
+	if (id >= RTE_MAX_LCORE)
 		return -EINVAL;
-	tramp_args[cpu].fn = fn;
-	tramp_args[cpu].arg = arg;
-	return rte_eal_remote_launch(tramp, (void *)(uintptr_t)cpu, (unsigned int)cpu);
+	tramp_args[id].fn = fn;
+	tramp_args[id].arg = arg;
+	return rte_eal_remote_launch(tramp, (void *)(uintptr_t)id, id);
 }
 
-static void dpdk_join(struct pg_port *port, int cpu)
+static void dpdk_join(struct pg_port *port, unsigned int dp_idx)
 {
 	(void)port;
-	rte_eal_wait_lcore((unsigned int)cpu);
+	rte_eal_wait_lcore(dp_idx + 1);
 }
 
 static void dpdk_close(struct pg_port *port)
@@ -310,7 +313,7 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=perfgen%d", (int)getpid());
 	argv[argc++] = (char *)(uintptr_t)"perfgen";
-	argv[argc++] = (char *)(uintptr_t)"-l";
+	argv[argc++] = (char *)(uintptr_t)"--lcores";
 	argv[argc++] = (char *)(uintptr_t)conf->lcores;
 	argv[argc++] = prefix;
 	argv[argc++] = (char *)(uintptr_t)"--in-memory";

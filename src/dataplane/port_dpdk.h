@@ -14,7 +14,7 @@
 
 struct pg_dpdk_conf {
 	const char *devargs;     /* "0000:01:00.0" or "net_af_xdp0,iface=vA" ... */
-	const char *lcores;      /* EAL -l list; the first is the main lcore */
+	const char *lcores;      /* EAL --lcores map "0@c0,1@c1,...": 0 is the main lcore */
 	const char *eal_extra;   /* --eal "..." (split on spaces) */
 	unsigned int nb_queues;  /* one RX/TX queue pair per dataplane lcore */
 	uint32_t ip4;            /* --ip (BE) */

@@ -10,6 +10,7 @@
 #define FIN_RETRY_NS 10000000ull /* iperf2: resend the FIN every 10 ms ... */
 #define FIN_MAX_TRIES 200        /* ... for up to 2 s */
 #define MAX_BACKLOG_NS 1000000ull
+#define STAGGER_NS 5000000ull
 
 static void post_delta(struct pg_lcore *lc, struct pg_client_flow *f, uint64_t now_ns)
 {
@@ -200,10 +201,14 @@ void *pg_udp_client_main(void *arg)
 	for (i = 0; i < lc->nb_cflows; i++) {
 		struct pg_client_flow *f = &lc->cflows[i];
 
-		f->next_tsc = now;
+		/* Streams start STAGGER_NS apart, as iperf's client threads do: an iperf2 server
+		 * that sees many new flows in the same instant misattributes their first
+		 * datagrams to each other (it counts them as loss and duplicates). */
+		f->start_tsc = now + pg_ns_to_tsc(tsc, STAGGER_NS * f->id);
+		f->next_tsc = f->start_tsc;
 		f->next_frac = 0;
 		if (f->end_tsc)
-			f->end_tsc += now;
+			f->end_tsc += f->start_tsc;
 	}
 
 	while (active || pending_end) {
@@ -227,6 +232,14 @@ void *pg_udp_client_main(void *arg)
 
 			if (f->state == PG_FLOW_RUN) {
 				uint64_t due = PG_PORT_BURST;
+
+				if (now < f->start_tsc) {
+					uint64_t wait = pg_tsc_to_ns(tsc, f->start_tsc - now);
+
+					if (wait < sleep_ns)
+						sleep_ns = wait;
+					continue;
+				}
 
 				if ((f->end_tsc && now >= f->end_tsc) ||
 				    (f->max_pkts && f->c.tx_pkts >= f->max_pkts)) {

@@ -20,7 +20,8 @@ count) args=(-u -b 10M -k 1000) ;;
 *) die "unknown variant $variant" ;;
 esac
 
-ip netns exec "$NS_A" "$PERFGEN" --dev vA -c "$IP_B" "${args[@]}" -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+pg_port_args "$NS_A" vA "$IP_A"
+ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" "${args[@]}" -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 rc=$?
 sleep 0.5
 cat "$PG_TMP/pg.err"

@@ -6,11 +6,10 @@ variant=${1:-basic}
 command -v iperf >/dev/null || skip "iperf (2.1.8) not installed: run scripts/setup.sh"
 
 pg_ns_pair 22
-pg_bg "$NS_B" "$PERFGEN" --dev vB -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+pg_port_args "$NS_B" vB "$IP_B"
+pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 PG=$!
-for _ in $(seq 1 100); do grep -q . "$PG_TMP/pg.err" 2>/dev/null && break; ip netns exec "$NS_B" ip link show vB | grep -q xdp && break; sleep 0.1; done
-sleep 0.3
-kill -0 $PG 2>/dev/null || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
+pg_wait_server $PG || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
 
 runs=()
 case "$variant" in

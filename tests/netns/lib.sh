@@ -79,3 +79,39 @@ pg_assert_no_xdp() {
 pg_json() {
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
+
+# Port arguments for perfgen on DEV in NS with address IP, per PG_BACKEND:
+#   afxdp (default)   --dev DEV (the kernel keeps its address; XDP steers perfgen's ports)
+#   dpdk-afpacket     --dpdk net_af_packet0,iface=DEV --ip IP/24
+#   dpdk-afxdp        --dpdk net_af_xdp0,iface=DEV --ip IP/24
+# With DPDK, perfgen owns the address: the kernel's copy is removed so it does not answer
+# (or refuse with ICMP) the same traffic. Sets the array PG_PORT_ARGS.
+pg_port_args() {
+	local ns=$1 dev=$2 ip=$3
+	case "${PG_BACKEND:-afxdp}" in
+	afxdp) PG_PORT_ARGS=(--dev "$dev") ;;
+	dpdk-afpacket|dpdk-afxdp)
+		command -v dpdk-testpmd >/dev/null || pkg-config --exists libdpdk || skip "DPDK not installed"
+		"$PERFGEN" --help | grep -q -- '--dpdk' || skip "perfgen built without DPDK"
+		ip -n "$ns" addr flush dev "$dev"
+		local drv=net_af_packet0
+		[ "$PG_BACKEND" = dpdk-afxdp ] && drv=net_af_xdp0
+		PG_PORT_ARGS=(--dpdk "$drv,iface=$dev" --ip "$ip/24")
+		;;
+	*) die "unknown PG_BACKEND $PG_BACKEND" ;;
+	esac
+}
+
+# Waits until perfgen (pid) is ready to serve: its port is open (AF_XDP program attached,
+# or DPDK started), shown by the "Server listening" line or, with -J, by time.
+pg_wait_server() {
+	local pid=$1
+	sleep 1
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		[ -s "$PG_TMP/ready" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null
+}

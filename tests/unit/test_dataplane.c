@@ -414,7 +414,9 @@ static void test_lcores(void **state)
 		assert_int_equal(pg_lcore_list_parse("1,0", cpus, 64, &n, err, sizeof(err)), 0);
 		assert_int_equal(cpus[0], 1);
 	}
-	assert_int_equal(pg_lcore_list_parse("0,0", cpus, 64, &n, err, sizeof(err)), -EINVAL);
+	/* A CPU may carry several lcores (oversubscription on small machines). */
+	assert_int_equal(pg_lcore_list_parse("0,0", cpus, 64, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
 	assert_int_equal(pg_lcore_list_parse("0,9999", cpus, 64, &n, err, sizeof(err)), -ERANGE);
 	assert_non_null(strstr(err, "does not exist"));
 	assert_int_equal(pg_lcore_list_parse("3-1", cpus, 64, &n, err, sizeof(err)), -EINVAL);
