@@ -10,6 +10,7 @@
 #include "hist.h"
 #include "iperf2.h"
 #include "msg.h"
+#include "port_pcap.h"
 #ifdef PG_HAVE_DPDK
 #include "port_dpdk.h"
 #endif
@@ -498,6 +499,58 @@ static int run_server(struct run *r)
 	return 0;
 }
 
+/*
+ * perfgen analyze FILE: the server loop itself runs over the capture (port_pcap.c), so
+ * the figures are the ones a live perfgen -s would have printed for that traffic, with
+ * receive times taken from the capture.
+ */
+static int run_analyze(struct run *r, const char *path)
+{
+	struct pg_report_conf rc;
+	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
+	uint64_t frames, skipped, bad;
+	char err[320];
+	int e;
+
+	r->port = pg_pcap_port_open(path, err, sizeof(err));
+	if (!r->port)
+		return fail("analyze %s", err);
+	report_conf(r, &rc, PG_ROLE_SERVER);
+	r->rep = pg_reporter_create(&rc, r->rings, r->hret, 1);
+	if (!r->rep || alloc_hists(r))
+		return fail("%s", "out of memory");
+	r->lc[0].port = r->port;
+	r->lc[0].q = r->port->queue[0];
+	r->lc[0].server_ports[0] = port;
+	r->lc[0].nb_server_ports = 1;
+	r->lc[0].sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*r->lc[0].sflows) * PG_SERVER_SLOTS);
+	if (!r->lc[0].sflows)
+		return fail("%s", "out of memory");
+	memset(r->lc[0].sflows, 0, sizeof(*r->lc[0].sflows) * PG_SERVER_SLOTS);
+	pg_reporter_start(r->rep, 0);
+	e = pg_lcore_launch(&r->lc[0], pg_udp_server_main);
+	if (e)
+		return fail("cannot start the analysis thread: %s", strerror(-e));
+	while (!pg_pcap_port_eof(r->port) && !atomic_load(&g_stop)) {
+		pg_reporter_poll(r->rep, realtime_ns());
+		sleep_ns(POLL_NS);
+	}
+	sleep_ns(3 * POLL_NS); /* let the loop post what it counted last */
+	atomic_store(&g_stop, 1);
+	pthread_join(r->lc[0].thread, NULL);
+	pg_pcap_port_counts(r->port, &frames, &skipped, &bad);
+	add_drop_counters(r);
+	pg_reporter_add_counter(r->rep, "pcap_not_ethernet", skipped);
+	pg_reporter_add_counter(r->rep, "pcap_bad_records", bad);
+	pg_reporter_finish(r->rep, realtime_ns());
+	if (!pg_reporter_tests_done(r->rep)) {
+		if (!r->o.json)
+			printf("no iperf2 UDP test found in %llu frames of %s\n", (unsigned long long)frames, path);
+		pg_reporter_print_empty(r->rep, realtime_ns());
+	}
+	return 0;
+}
+
 static void cleanup(struct run *r)
 {
 	unsigned int i;
@@ -524,6 +577,27 @@ int main(int argc, char **argv)
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "analyze")) {
+		/* perfgen analyze FILE [options]: argv[2] takes getopt's program-name slot. */
+		if (argc < 3 || argv[2][0] == '-') {
+			fprintf(stderr, "perfgen: usage: perfgen analyze FILE.pcap|pcapng [-J] [-p PORT]\n");
+			return 2;
+		}
+		if (pg_opts_parse(&r.o, argc - 2, argv + 2, err, sizeof(err))) {
+			fprintf(stderr, "perfgen: analyze: %s\n", err);
+			return 2;
+		}
+		if (r.o.interval > 0)
+			return fail("%s", "analyze: -i is not supported yet (intervals follow the live clock); the final report covers the capture");
+		r.o.server = 1;
+		rc = setup_lcores(&r);
+		if (!rc) {
+			pg_tsc_calibrate(&r.tsc, 50);
+			rc = run_analyze(&r, argv[2]);
+		}
+		cleanup(&r);
+		return rc;
+	}
 	if (pg_opts_parse(&r.o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "perfgen: %s\n", err);
 		return 2;

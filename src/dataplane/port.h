@@ -29,10 +29,13 @@
 
 struct pg_port_queue; /* backend-private, one per dataplane lcore */
 
+/* The frame was cut short by a capture's snap length (len < its length on the wire). */
+#define PG_PKT_F_TRUNCATED 1u
+
 struct pg_pkt {
 	uint8_t *data;      /* first byte of the Ethernet frame */
 	uint32_t len;       /* frame length in bytes */
-	uint32_t pad;
+	uint32_t flags;     /* PG_PKT_F_*; backends that never set any leave it 0 */
 	uint64_t rx_ts_ns;  /* backend RX timestamp, CLOCK_REALTIME ns; 0 = none */
 	uintptr_t handle;   /* backend cookie (UMEM address, mbuf pointer); do not touch */
 };

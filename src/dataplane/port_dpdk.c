@@ -53,6 +53,7 @@ static unsigned int dpdk_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, 
 		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
 		pkts[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
 		pkts[i].len = rte_pktmbuf_data_len(m[i]);
+		pkts[i].flags = 0;
 		pkts[i].rx_ts_ns = 0; /* hardware/pcap RX timestamps: the timestamps issue */
 		pkts[i].handle = (uintptr_t)m[i];
 	}

@@ -64,6 +64,7 @@ static void post_delta(struct pg_lcore *lc, struct pg_server_flow *f, unsigned i
 	c->outorder = f->st.outorder - f->posted_ooo;
 	c->dups = f->st.dups - f->posted_dups;
 	c->jitter_x16 = f->st.jitter_x16;
+	c->last_id = f->st.last_id;
 	if (type == PG_MSG_FLOW_END) {
 		m.u.end.last_id = f->st.last_id;
 		m.u.end.first_ns = f->first_ns;
@@ -272,7 +273,7 @@ static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_n
 	int slot, free_slot;
 	int64_t seq, transit;
 
-	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
+	if (pg_frame_classify(pkt->data, pkt->len, 0, !(pkt->flags & PG_PKT_F_TRUNCATED), &fr) != PG_FRAME_OK ||
 	    fr.proto != PG_IPPROTO_UDP || !is_server_port(lc, fr.dport)) {
 		if (lc->port->ops->rx_other)
 			lc->port->ops->rx_other(lc->q, pkt); /* ARP/ICMP when the port owns the NIC */
@@ -288,7 +289,13 @@ static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_n
 	if (slot < 0) {
 		struct pg_i2_udp_info info;
 
-		if (pg_i2_udp_parse_hdr(fr.payload, fr.payload_len, &info) != PG_I2_OK) {
+		enum pg_i2_parse_err pe = pg_i2_udp_parse_hdr(fr.payload, fr.payload_len, &info);
+
+		/* A capture's snap length may cut the header short: what precedes the cut
+		 * (flags, sequence width, stream count) is still good. */
+		if (pe == PG_I2_E_HDRLEN && (pkt->flags & PG_PKT_F_TRUNCATED) && fr.payload_len >= 40)
+			pe = PG_I2_OK;
+		if (pe != PG_I2_OK) {
 			atomic_fetch_add_explicit(&lc->stats.rx_bad_hdr, 1, memory_order_relaxed);
 			return;
 		}

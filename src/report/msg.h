@@ -35,6 +35,7 @@ struct pg_msg_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t gaps, outorder, dups;
 	int64_t jitter_x16;  /* current, ns x 16 */
+	int64_t last_id;     /* current highest sequence (server) */
 	uint64_t errs;       /* TX ring full / drops attributable to the flow */
 };
 

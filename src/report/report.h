@@ -67,6 +67,12 @@ int pg_reporter_one_off_done(const struct pg_reporter *r);
  * stream got no server report (peer stopped) — the caller's exit code. */
 int pg_reporter_finish(struct pg_reporter *r, uint64_t now_ns);
 
+/* Tests reported so far. */
+unsigned int pg_reporter_tests_done(const struct pg_reporter *r);
+
+/* Prints a report with no streams (only perfgen's counters): analyze found no iperf test. */
+void pg_reporter_print_empty(struct pg_reporter *r, uint64_t now_ns);
+
 /* Lcore-wide drop counters to show under perfgen.drops (name, value). */
 void pg_reporter_add_counter(struct pg_reporter *r, const char *name, uint64_t value);
 

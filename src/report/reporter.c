@@ -332,6 +332,8 @@ static void handle(struct pg_reporter *r, const struct pg_msg *m)
 	case PG_MSG_FLOW_DELTA:
 		counters_add(&s->tot, &m->u.delta);
 		counters_add(&s->ivl, &m->u.delta);
+		if (m->u.delta.last_id > s->last_id)
+			s->last_id = m->u.delta.last_id;
 		if (m->u.delta.tx_pkts || m->u.delta.rx_pkts)
 			s->last_ns = m->h.t_ns;
 		break;
@@ -381,6 +383,20 @@ unsigned int pg_reporter_poll(struct pg_reporter *r, uint64_t now_ns)
 int pg_reporter_one_off_done(const struct pg_reporter *r)
 {
 	return r->tests_done > 0;
+}
+
+unsigned int pg_reporter_tests_done(const struct pg_reporter *r)
+{
+	return r->tests_done;
+}
+
+void pg_reporter_print_empty(struct pg_reporter *r, uint64_t now_ns)
+{
+	struct pg_group *g = group_new(r, now_ns);
+
+	if (!g)
+		return;
+	group_finish(r, g, now_ns);
 }
 
 int pg_reporter_finish(struct pg_reporter *r, uint64_t now_ns)
