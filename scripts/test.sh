@@ -43,7 +43,7 @@ if [ -z "${PERFGEN_NO_ASAN:-}" ]; then
 	fi
 	if ninja -C "$asan" >/dev/null 2>&1; then
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			meson test -C "$asan" --print-errorlogs --suite unit --suite fuzz \
+			meson test -C "$asan" --print-errorlogs --suite unit --suite fuzz --no-suite libfuzzer \
 			--test-args='' >/dev/null 2>&1
 	else
 		echo "test.sh: sanitizer build failed"

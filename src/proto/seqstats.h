@@ -61,7 +61,7 @@ static inline void pg_seq_stats_update(struct pg_seq_stats *s, int64_t id, int64
 
 	s->packets++;
 	s->bytes += bytes;
-	if (__builtin_expect(id != s->last_id + 1, 0)) {
+	if (__builtin_expect(id - 1 != s->last_id, 0)) { /* id >= 1: no overflow */
 		if (id <= s->last_id) {
 			s->outorder++;
 			if (s->last_id - id < PG_SEQ_WINDOW && pg_seq_seen_test_set(s, id))

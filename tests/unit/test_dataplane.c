@@ -56,6 +56,7 @@ static unsigned int mem_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, u
 		pkts[i].data = w[i]->data;
 		pkts[i].len = w[i]->len;
 		pkts[i].rx_ts_ns = 0;
+		pkts[i].flags = 0;
 		pkts[i].handle = (uintptr_t)w[i];
 	}
 	return got;
