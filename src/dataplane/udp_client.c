@@ -217,6 +217,13 @@ void *pg_udp_client_main(void *arg)
 
 		now = pg_rdtsc();
 		now_ns = pg_clock_now_ns(&lc->clock, now);
+		if (stopping == 1 && atomic_load_explicit(lc->stop, memory_order_relaxed) > 1) {
+			/* A second Ctrl-C: stop waiting for AckFINs. */
+			stopping = 2;
+			for (i = 0; i < lc->nb_cflows; i++)
+				if (lc->cflows[i].state == PG_FLOW_FIN)
+					lc->cflows[i].fin_tries = FIN_MAX_TRIES;
+		}
 		if (!stopping && atomic_load_explicit(lc->stop, memory_order_relaxed)) {
 			stopping = 1;
 			for (i = 0; i < lc->nb_cflows; i++)

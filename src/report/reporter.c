@@ -214,7 +214,8 @@ static void group_finish(struct pg_reporter *r, struct pg_group *g, uint64_t now
 			if (g->s[i]->last_ns > end)
 				end = g->s[i]->last_ns;
 		emit_intervals(r, g, end);
-		if (end > g->t0 + (uint64_t)(g->next_ivl * r->conf.interval_s * 1e9) + 1000000) {
+		/* A tail shorter than a tenth of an interval is noise, not an interval. */
+		if (end > g->t0 + (uint64_t)((g->next_ivl + 0.1) * r->conf.interval_s * 1e9)) {
 			double a = g->next_ivl * r->conf.interval_s;
 
 			pg_print_interval(r->conf.out, &r->conf, g, a, (double)(end - g->t0) / 1e9);
