@@ -83,6 +83,8 @@ struct run {
 	unsigned int nb_hists;
 	struct pg_reporter *rep;
 	char lcore_str[64];
+	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
+	unsigned int nb_extra;
 };
 
 static int setup_lcores(struct run *r)
@@ -286,6 +288,35 @@ static int alloc_hists(struct run *r)
 	return 0;
 }
 
+/* The dataplane's drop counters, summed over lcores (reporter callback). */
+static unsigned int read_counters(void *arg, struct pg_report_counter *out, unsigned int max)
+{
+	static const char *const names[] = { "rx_not_ours", "rx_bad_frame", "rx_bad_iperf2_header",
+		"rx_stale_fin", "rx_flow_table_full", "tx_ring_full", "rx_unsupported_mode" };
+	struct run *r = arg;
+	uint64_t v[7] = { 0 };
+	unsigned int i, n = 0;
+
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore_stats *s = &r->lc[i].stats;
+
+		v[0] += atomic_load(&s->rx_not_ours);
+		v[1] += atomic_load(&s->rx_bad_frame);
+		v[2] += atomic_load(&s->rx_bad_hdr);
+		v[3] += atomic_load(&s->rx_stale_fin);
+		v[4] += atomic_load(&s->rx_table_full);
+		v[5] += atomic_load(&s->tx_full);
+		v[6] += atomic_load(&s->rx_unsupported);
+	}
+	for (i = 0; i < 7 && n < max; i++) {
+		out[n].name = names[i];
+		out[n++].value = v[i];
+	}
+	for (i = 0; i < r->nb_extra && n < max; i++)
+		out[n++] = r->extra[i];
+	return n;
+}
+
 static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role role)
 {
 	memset(rc, 0, sizeof(*rc));
@@ -309,33 +340,8 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->lcores = r->lcore_str;
 	rc->tsc_hz = r->tsc.hz;
 	rc->one_off = r->o.one_off;
-}
-
-static void add_drop_counters(struct run *r)
-{
-	uint64_t v[9] = { 0 };
-	static const char *const names[9] = { "rx_frames", "rx_not_ours", "rx_bad_frame",
-		"rx_bad_iperf2_header", "rx_stale_fin", "rx_flow_table_full", "tx_ring_full",
-		"idle_sleeps", "rx_unsupported_mode" };
-	unsigned int i, k;
-
-	for (i = 0; i < r->nb_dp; i++) {
-		struct pg_lcore_stats *s = &r->lc[i].stats;
-
-		v[0] += atomic_load(&s->rx_frames);
-		v[1] += atomic_load(&s->rx_not_ours);
-		v[2] += atomic_load(&s->rx_bad_frame);
-		v[3] += atomic_load(&s->rx_bad_hdr);
-		v[4] += atomic_load(&s->rx_stale_fin);
-		v[5] += atomic_load(&s->rx_table_full);
-		v[6] += atomic_load(&s->tx_full);
-		v[7] += atomic_load(&s->idle_sleeps);
-		v[8] += atomic_load(&s->rx_unsupported);
-	}
-	/* Only counters that say something went wrong, plus received frames for context. */
-	for (k = 1; k < 9; k++)
-		if (k != 7)
-			pg_reporter_add_counter(r->rep, names[k], v[k]);
+	rc->counters = read_counters;
+	rc->counters_arg = r;
 }
 
 static int run_client(struct run *r)
@@ -440,7 +446,6 @@ static int run_client(struct run *r)
 		sleep_ns(POLL_NS);
 	for (i = 0; i < r->nb_dp; i++)
 		join(r, &r->lc[i]);
-	add_drop_counters(r);
 	rc_code = pg_reporter_finish(r->rep, realtime_ns());
 	return rc_code;
 }
@@ -494,7 +499,6 @@ static int run_server(struct run *r)
 	atomic_store(&g_stop, 1);
 	for (i = 0; i < r->nb_dp; i++)
 		join(r, &r->lc[i]);
-	add_drop_counters(r);
 	pg_reporter_finish(r->rep, realtime_ns());
 	return 0;
 }
@@ -539,9 +543,11 @@ static int run_analyze(struct run *r, const char *path)
 	atomic_store(&g_stop, 1);
 	pthread_join(r->lc[0].thread, NULL);
 	pg_pcap_port_counts(r->port, &frames, &skipped, &bad);
-	add_drop_counters(r);
-	pg_reporter_add_counter(r->rep, "pcap_not_ethernet", skipped);
-	pg_reporter_add_counter(r->rep, "pcap_bad_records", bad);
+	r->extra[0].name = "pcap_not_ethernet";
+	r->extra[0].value = skipped;
+	r->extra[1].name = "pcap_bad_records";
+	r->extra[1].value = bad;
+	r->nb_extra = 2;
 	pg_reporter_finish(r->rep, realtime_ns());
 	if (!pg_reporter_tests_done(r->rep)) {
 		if (!r->o.json)

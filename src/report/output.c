@@ -394,7 +394,7 @@ static json_t *perfgen_json(const struct pg_report_conf *c, const struct pg_coun
 	json_object_set_new(o, "lcores", json_string(c->lcores ? c->lcores : ""));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)c->tsc_hz));
 	for (i = 0; i < n; i++)
-		json_object_set_new(d, kv[i].name, json_integer((json_int_t)kv[i].v));
+		json_object_set_new(d, kv[i].name, json_integer((json_int_t)kv[i].value));
 	json_object_set_new(o, "drops", d);
 	l = latency_json(lat);
 	if (l)
@@ -593,7 +593,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 			}
 		}
 		for (i = 0; i < nb_counters; i++)
-			fprintf(out, "perfgen: %s %llu\n", kv[i].name, (unsigned long long)kv[i].v);
+			fprintf(out, "perfgen: %s %llu\n", kv[i].name, (unsigned long long)kv[i].value);
 	}
 	pg_hist_free(lat_sum);
 	fflush(out);

@@ -19,6 +19,12 @@ struct pg_reporter;
 
 enum pg_role { PG_ROLE_CLIENT = 0, PG_ROLE_SERVER };
 
+/* A named counter shown under perfgen.drops (non-zero ones only). */
+struct pg_report_counter {
+	const char *name;
+	uint64_t value;
+};
+
 struct pg_report_conf {
 	enum pg_role role;
 	int json;                 /* -J: one iperf3-schema JSON object per test */
@@ -39,6 +45,10 @@ struct pg_report_conf {
 	const char *backend, *xdp_mode, *ifname, *lcores;
 	uint64_t tsc_hz;
 	int one_off;                 /* -1: the server exits after its first test */
+	/* Fills out[0..max) with the dataplane's running drop counters; called whenever a
+	 * report is printed (they count since start, over all tests). May be NULL. */
+	unsigned int (*counters)(void *arg, struct pg_report_counter *out, unsigned int max);
+	void *counters_arg;
 };
 
 /*

@@ -46,10 +46,7 @@ struct pg_group {
 	double cpu_user_s, cpu_sys_s, wall_s;
 };
 
-struct pg_counter_kv {
-	const char *name;
-	uint64_t v;
-};
+#define pg_counter_kv pg_report_counter
 
 void *pg_json_intervals_new(void);
 void pg_json_intervals_free(void *a);

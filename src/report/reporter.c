@@ -147,7 +147,7 @@ void pg_reporter_add_counter(struct pg_reporter *r, const char *name, uint64_t v
 {
 	if (r->nb_counters < MAX_COUNTERS && value) {
 		r->counters[r->nb_counters].name = name;
-		r->counters[r->nb_counters].v = value;
+		r->counters[r->nb_counters].value = value;
 		r->nb_counters++;
 	}
 }
@@ -221,6 +221,14 @@ static void group_finish(struct pg_reporter *r, struct pg_group *g, uint64_t now
 			pg_print_interval(r->conf.out, &r->conf, g, a, (double)(end - g->t0) / 1e9);
 			g->next_ivl++;
 		}
+	}
+	if (r->conf.counters) {
+		struct pg_report_counter c[MAX_COUNTERS];
+		unsigned int n = r->conf.counters(r->conf.counters_arg, c, MAX_COUNTERS), k;
+
+		r->nb_counters = 0;
+		for (k = 0; k < n; k++)
+			pg_reporter_add_counter(r, c[k].name, c[k].value);
 	}
 	pg_print_final(r->conf.out, &r->conf, g, r->counters, r->nb_counters);
 	for (i = 0; i < g->nstreams; i++) {

@@ -29,8 +29,8 @@ pg_assert_no_xdp "$NS_A" vA
 # Malformed datagrams to a running server.
 pg_bg "$NS_B" "$PERFGEN" --dev vB -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 PG=$!
-sleep 1.5
-/usr/bin/python3 - "$IP_B" <<'PY' || true
+pg_wait_server $PG "$NS_B" vB || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
+ip netns exec "$NS_A" python3 - "$IP_B" <<'PY' || true
 import socket, struct, sys
 dst = (sys.argv[1], 5001)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

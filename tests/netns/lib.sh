@@ -102,16 +102,18 @@ pg_port_args() {
 	esac
 }
 
-# Waits until perfgen (pid) is ready to serve: its port is open (AF_XDP program attached,
-# or DPDK started), shown by the "Server listening" line or, with -J, by time.
+# Waits until a perfgen server (pid) is ready: AF_XDP has attached its XDP program to DEV
+# in NS; DPDK gets a fixed delay for EAL start-up. Returns 1 if perfgen died.
 pg_wait_server() {
-	local pid=$1
-	sleep 1
-	for _ in $(seq 1 50); do
+	local pid=$1 ns=${2:-$NS_B} dev=${3:-vB}
+	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || return 1
-		[ -s "$PG_TMP/ready" ] && break
-		sleep 0.1
+		case "${PG_BACKEND:-afxdp}" in
+		afxdp) ip -n "$ns" link show "$dev" | grep -q xdp && break ;;
+		*) sleep 2; break ;;
+		esac
+		sleep 0.05
 	done
-	sleep 0.5
+	sleep 0.2
 	kill -0 "$pid" 2>/dev/null
 }
