@@ -18,7 +18,7 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev
 	# real peers and tools the tests use
 	iperf iperf3 tshark tcpdump python3-scapy python3-matplotlib linuxptp
-	iproute2 ethtool procps util-linux
+	iproute2 iputils-ping ethtool procps util-linux strace
 	# firmware
 	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev
 )
