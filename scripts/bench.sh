@@ -54,11 +54,12 @@ ip_pps=$(python3 -c "print(${ip_sent:-0}/$secs)")
 tp_pps=0
 if command -v dpdk-testpmd >/dev/null; then
 	mac=$(ip -n "$B" link show vB | awk '/ether/{print $2}')
-	ip netns exec "$A" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; timeout -s INT $((secs + 2)) \
+	ip netns exec "$A" sh -c "ulimit -l unlimited; mount -t bpf bpf /sys/fs/bpf 2>/dev/null; timeout -s INT $((secs + 4)) \
 		dpdk-testpmd -l 0-1 --no-pci --in-memory -m 512 --vdev net_af_xdp0,iface=vA \
 		--file-prefix pgbench$$ -- --forward-mode=txonly --txpkts=106 --eth-peer=0,$mac \
 		--tx-ip=198.18.50.1,198.18.50.2 --tx-udp=9,5001 --auto-start --stats-period 1" \
 		> "$tmp/testpmd.txt" 2>&1
+	[ -n "${BENCH_KEEP:-}" ] && cp "$tmp/testpmd.txt" /tmp/bench-testpmd.txt
 	# the per-second rates once running (the first lines cover EAL start-up)
 	tp_pps=$(awk '/Tx-pps/{print $2}' "$tmp/testpmd.txt" | sort -n | tail -3 | head -1)
 	tp_pps=${tp_pps:-0}
