@@ -96,7 +96,7 @@ pg_port_args() {
 		ip -n "$ns" addr flush dev "$dev"
 		local drv=net_af_packet0
 		[ "$PG_BACKEND" = dpdk-afxdp ] && drv=net_af_xdp0
-		PG_PORT_ARGS=(--dpdk "$drv,iface=$dev" --ip "$ip/24")
+		PG_PORT_ARGS=(--dpdk "$drv,iface=$dev${PG_DPDK_EXTRA:-}" --ip "$ip/24")
 		;;
 	*) die "unknown PG_BACKEND $PG_BACKEND" ;;
 	esac
