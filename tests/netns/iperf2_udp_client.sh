@@ -13,7 +13,7 @@ args=(-u -b 20M -t 2)
 streams=1
 case "$variant" in
 basic) ;;
-parallel) args=(-u -b 5M -t 2 -P 4); streams=4 ;;
+parallel) args=(-u -b 2M -t 2 -P 4); streams=4 ;;
 small) args=(-u -l 64 -b 2000pps -t 2) ;;
 triptimes) args=(-u -b 5M -t 2 --trip-times) ;;
 count) args=(-u -b 10M -k 1000) ;;
