@@ -192,6 +192,30 @@ def main():
         Ether(src=MAC_C, dst=MAC_S) / IP(src=CLI, dst=SRV) / UDP(sport=5353, dport=5353) / Raw(b"x" * 20)],
         {"streams": 1, "drops.rx_not_ours~": [2, 2], "end.sum.packets": 21},
         "scapy: an ARP frame and an mDNS datagram around one flow: skipped and counted")
+    qq = flow(range(1, 31))
+    for p in qq:
+        p2 = Ether(src=MAC_C, dst=MAC_S, type=0x88A8) / Dot1Q(vlan=100, type=0x8100) / Dot1Q(vlan=7) / p[IP]
+        p2.time = p.time
+        qq[qq.index(p)] = p2
+    case("qinq-tagged", qq, sum_expect(31, 0), "scapy: 802.1ad outer tag 100 + 802.1Q inner tag 7 on every frame")
+    seq = list(range(1, 2001))
+    late = seq.pop(9)  # datagram 10 arrives after 2000: 1990 sequences late, beyond the dup window
+    case("late-beyond-window", flow(seq + [late]), dict(sum_expect(2001, 0, 1, 0), _keep_order=True),
+         "scapy: datagram 10 delivered after 2000 (outside the 1024-sequence duplicate window): "
+         "out-of-order, not a duplicate, no loss")
+    opt = flow(range(1, 21))
+    for p in opt:
+        p[IP].options = [b"\x01\x01\x01\x00"]  # NOP NOP NOP EOL: IHL 6
+        p[IP].ihl = None
+        p[IP].len = None
+        p[IP].chksum = None
+    case("ipv4-options", opt, sum_expect(21, 0), "scapy: IPv4 header with 4 bytes of options (IHL 6)")
+    other = flow(range(1, 31))
+    for p in other:
+        p[IP].src = "198.18.0.9"
+        p[IP].chksum = None
+    case("two-clients", flow(range(1, 31)) + other, {"streams": 2, "end.sum.packets": 31},
+         "scapy: two clients (198.18.0.1 and 198.18.0.9) at the same time: two tests of one stream each")
     print("cases written to", os.path.abspath(OUT))
 
 
