@@ -31,8 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${#missing[@]} packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
 	log "all ${#PKGS[@]} packages present"
 fi

@@ -5,6 +5,7 @@
  */
 #include "opts.h"
 #include "dataplane.h"
+#include "redirect.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -82,6 +83,7 @@ struct run {
 	struct pg_hist **hists;
 	unsigned int nb_hists;
 	struct pg_reporter *rep;
+	struct pg_redirect *redir;  /* client with several lcores */
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
@@ -292,9 +294,10 @@ static int alloc_hists(struct run *r)
 static unsigned int read_counters(void *arg, struct pg_report_counter *out, unsigned int max)
 {
 	static const char *const names[] = { "rx_not_ours", "rx_bad_frame", "rx_bad_iperf2_header",
-		"rx_stale_fin", "rx_flow_table_full", "tx_ring_full", "rx_unsupported_mode" };
+		"rx_stale_fin", "rx_flow_table_full", "tx_ring_full", "rx_unsupported_mode",
+		"rx_redirect_ring_full" };
 	struct run *r = arg;
-	uint64_t v[7] = { 0 };
+	uint64_t v[8] = { 0 };
 	unsigned int i, n = 0;
 
 	for (i = 0; i < r->nb_dp; i++) {
@@ -307,13 +310,23 @@ static unsigned int read_counters(void *arg, struct pg_report_counter *out, unsi
 		v[4] += atomic_load(&s->rx_table_full);
 		v[5] += atomic_load(&s->tx_full);
 		v[6] += atomic_load(&s->rx_unsupported);
+		v[7] += atomic_load(&s->rx_redirect_full);
 	}
-	for (i = 0; i < 7 && n < max; i++) {
+	for (i = 0; i < 8 && n < max; i++) {
 		out[n].name = names[i];
 		out[n++].value = v[i];
 	}
 	for (i = 0; i < r->nb_extra && n < max; i++)
 		out[n++] = r->extra[i];
+	if (r->port && r->port->ops->counters && n < max) {
+		struct pg_port_counter pc[8];
+		unsigned int k, m = r->port->ops->counters(r->port, pc, 8);
+
+		for (k = 0; k < m && n < max; k++) {
+			out[n].name = pc[k].name;
+			out[n++].value = pc[k].value;
+		}
+	}
 	return n;
 }
 
@@ -390,6 +403,13 @@ static int run_client(struct run *r)
 	if (!r->rep)
 		return fail("%s", "out of memory");
 
+	/* The server's reports reach whichever queue the device hashes them to: with several
+	 * lcores, the one that receives a report hands it to the stream's owner. */
+	if (r->nb_dp > 1) {
+		r->redir = pg_redirect_create(r->nb_dp, 256);
+		if (!r->redir)
+			return fail("%s", "out of memory");
+	}
 	/* Streams spread over the dataplane lcores in contiguous blocks. */
 	per = r->o.parallel / r->nb_dp;
 	extra = r->o.parallel % r->nb_dp;
@@ -405,6 +425,7 @@ static int run_client(struct run *r)
 		memcpy(lc->local_mac, r->port->info.mac, 6);
 		memcpy(lc->peer_mac, mac, 6);
 		lc->sport_base = (uint16_t)(base + f);
+		lc->redir = r->redir;
 		lc->nb_cflows = n;
 		lc->cflows = n ? aligned_alloc(PG_CACHE_LINE, sizeof(*lc->cflows) * n) : NULL;
 		if (n && !lc->cflows)
@@ -430,6 +451,8 @@ static int run_client(struct run *r)
 			if (e)
 				return fail("stream setup failed: %s", strerror(-e));
 			lc->cflows[k].id = (uint16_t)f;
+			if (r->redir)
+				pg_redirect_set_owner(r->redir, (uint16_t)(base + f), i);
 			if (pg_reporter_add_client_stream(r->rep, f, (uint16_t)(base + f)))
 				return fail("%s", "out of memory");
 		}
@@ -563,6 +586,7 @@ static void cleanup(struct run *r)
 
 	pg_port_close(r->port);
 	pg_reporter_free(r->rep);
+	pg_redirect_free(r->redir);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);

@@ -20,6 +20,7 @@
 
 struct pg_ring;
 struct pg_hist;
+struct pg_redirect;
 
 #define PG_MAX_LCORES 64
 #define PG_CACHE_LINE 64
@@ -86,6 +87,7 @@ struct pg_server_flow {
 struct pg_lcore_stats {        /* lcore-wide drop counters, read by the reporter at exit */
 	_Atomic uint64_t rx_frames, rx_not_ours, rx_bad_frame, rx_bad_hdr, rx_stale_fin;
 	_Atomic uint64_t rx_table_full, tx_full, idle_sleeps, rx_unsupported;
+	_Atomic uint64_t rx_redirected, rx_redirect_full;
 };
 
 struct pg_lcore {
@@ -102,6 +104,7 @@ struct pg_lcore {
 	atomic_int *stop;          /* set by main on Ctrl-C / end */
 	atomic_int done;
 	uint64_t tick_cyc;         /* post deltas every tick */
+	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
 
 	/* client */
 	struct pg_client_flow *cflows;

@@ -71,6 +71,11 @@ struct pg_port_info {
 
 struct pg_port;
 
+struct pg_port_counter {
+	const char *name;
+	uint64_t value;
+};
+
 struct pg_port_ops {
 	unsigned int (*rx_burst)(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n);
 	void (*rx_done)(struct pg_port_queue *q, const struct pg_pkt *pkts, unsigned int n);
@@ -94,6 +99,10 @@ struct pg_port_ops {
 	void (*rx_other)(struct pg_port_queue *q, const struct pg_pkt *pkt);
 	int (*launch)(struct pg_port *port, unsigned int dp_idx, void *(*fn)(void *), void *arg);
 	void (*join)(struct pg_port *port, unsigned int dp_idx);
+	/* Optional: the device's own loss counters (missed, errors, no buffer), for the
+	 * report. Fills up to max entries, returns how many. Not hot path. */
+	unsigned int (*counters)(struct pg_port *port, struct pg_port_counter *out,
+				 unsigned int max);
 };
 
 struct pg_port {

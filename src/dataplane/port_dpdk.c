@@ -27,7 +27,8 @@
 struct pg_port_queue {
 	uint16_t port_id;
 	uint16_t qid;
-	struct rte_mempool *mp;
+	struct rte_mempool *mp;     /* TX: every mbuf carries the prefill; only the generator writes */
+	struct rte_mempool *rx_mp;  /* RX and control frames (ARP, ICMP) */
 	const struct pg_port_info *info;
 	uint32_t gw4, prefix_mask;
 } __rte_cache_aligned;
@@ -110,13 +111,26 @@ static unsigned int dpdk_tx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, 
 	return rte_eth_tx_burst(q->port_id, q->qid, m, (uint16_t)n);
 }
 
+/* A buffer for a control frame, from the RX pool: TX mbufs must keep their prefill. */
+static int ctrl_alloc(struct pg_port_queue *q, struct pg_pkt *pkt)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(q->rx_mp);
+
+	if (!m)
+		return 0;
+	pkt->data = rte_pktmbuf_mtod(m, uint8_t *);
+	pkt->len = 0;
+	pkt->handle = (uintptr_t)m;
+	return 1;
+}
+
 /* ARP and ICMP echo for our address, answered on the lcore that received them. */
 static void dpdk_rx_other(struct pg_port_queue *q, const struct pg_pkt *pkt)
 {
 	struct pg_pkt out;
 	size_t len;
 
-	if (dpdk_tx_alloc(q, &out, 1) != 1)
+	if (!ctrl_alloc(q, &out))
 		return;
 	len = pg_arp_answer(pkt->data, pkt->len, q->info->ip4, q->info->mac, out.data);
 	if (!len)
@@ -168,7 +182,7 @@ static int dpdk_resolve(struct pg_port *port, uint32_t dst, uint8_t mac[6], int 
 		if (waited % 200 == 0) {
 			struct pg_pkt req;
 
-			if (dpdk_tx_alloc(q, &req, 1) == 1) {
+			if (ctrl_alloc(q, &req)) {
 				req.len = (uint32_t)pg_arp_request(req.data, port->info.mac,
 								   port->info.ip4, target);
 				if (dpdk_tx_burst(q, &req, 1) != 1)
@@ -236,6 +250,34 @@ static void dpdk_close(struct pg_port *port)
 	rte_eal_cleanup();
 }
 
+static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *out,
+				  unsigned int max)
+{
+	struct dpdk_priv *p = port->priv;
+	struct rte_eth_stats st;
+	unsigned int n = 0;
+
+	if (rte_eth_stats_get(p->port_id, &st))
+		return 0;
+	if (n < max) {
+		out[n].name = "dpdk_rx_missed";
+		out[n++].value = st.imissed;
+	}
+	if (n < max) {
+		out[n].name = "dpdk_rx_errors";
+		out[n++].value = st.ierrors;
+	}
+	if (n < max) {
+		out[n].name = "dpdk_rx_nombuf";
+		out[n++].value = st.rx_nombuf;
+	}
+	if (n < max) {
+		out[n].name = "dpdk_tx_errors";
+		out[n++].value = st.oerrors;
+	}
+	return n;
+}
+
 static const struct pg_port_ops dpdk_ops = {
 	.rx_burst = dpdk_rx_burst,
 	.rx_done = dpdk_free,
@@ -248,6 +290,7 @@ static const struct pg_port_ops dpdk_ops = {
 	.rx_other = dpdk_rx_other,
 	.launch = dpdk_launch,
 	.join = dpdk_join,
+	.counters = dpdk_counters,
 };
 
 struct prefill_arg {
@@ -431,8 +474,17 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		}
 		if (conf->tx_prefill)
 			rte_mempool_obj_iter(q->mp, prefill_obj, &pa);
+		snprintf(name, sizeof(name), "pg_rx%u_%u", p->port_id, i);
+		q->rx_mp = rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						   sock < 0 ? SOCKET_ID_ANY : sock);
+		if (!q->rx_mp) {
+			snprintf(err, errlen, "DPDK: cannot create a packet pool (%s): more hugepages (scripts/setup.sh) or --eal \"--no-huge\"",
+				 rte_strerror(rte_errno));
+			errno = ENOMEM;
+			goto fail;
+		}
 		rc = rte_eth_rx_queue_setup(p->port_id, (uint16_t)i, RX_DESC, (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock),
-					    NULL, q->mp);
+					    NULL, q->rx_mp);
 		if (!rc)
 			rc = rte_eth_tx_queue_setup(p->port_id, (uint16_t)i, TX_DESC,
 						    (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock), NULL);

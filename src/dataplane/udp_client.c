@@ -5,6 +5,7 @@
  * Hot path: no allocation, printing, locks, or per-packet division.
  */
 #include "dataplane_priv.h"
+#include "redirect.h"
 #include "frame.h"
 
 #define FIN_RETRY_NS 10000000ull /* iperf2: resend the FIN every 10 ms ... */
@@ -180,6 +181,28 @@ static void rx_report(struct pg_lcore *lc, const struct pg_frame *fr, uint64_t n
 	(*active)--;
 }
 
+/* Return traffic of our flows that arrived on other lcores' queues (redirect.h). */
+static unsigned int drain_redirect(struct pg_lcore *lc, uint64_t now_ns, unsigned int *active)
+{
+	struct pg_redir_frame in[8];
+	unsigned int from, i, n, total = 0;
+
+	for (from = 0; from < lc->redir->nb; from++) {
+		if (from == lc->idx)
+			continue;
+		n = pg_redirect_pull(lc->redir, from, lc->idx, in, 8);
+		for (i = 0; i < n; i++) {
+			struct pg_frame fr;
+
+			if (pg_frame_classify(in[i].data, in[i].len, 0, 1, &fr) == PG_FRAME_OK &&
+			    fr.proto == PG_IPPROTO_UDP)
+				rx_report(lc, &fr, now_ns, active);
+		}
+		total += n;
+	}
+	return total;
+}
+
 void *pg_udp_client_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
@@ -306,9 +329,19 @@ void *pg_udp_client_main(void *arg)
 				struct pg_frame fr;
 
 				if (pg_frame_classify(rx[i].data, rx[i].len, 0, 1, &fr) == PG_FRAME_OK &&
-				    fr.proto == PG_IPPROTO_UDP)
-					rx_report(lc, &fr, now_ns, &active);
-				else if (ops->rx_other)
+				    fr.proto == PG_IPPROTO_UDP) {
+					unsigned int o = lc->redir ? pg_redirect_owner(lc->redir, fr.dport)
+								   : PG_REDIR_NONE;
+
+					if (o == PG_REDIR_NONE || o == lc->idx)
+						rx_report(lc, &fr, now_ns, &active);
+					else if (pg_redirect_push(lc->redir, lc->idx, o, &rx[i]))
+						atomic_fetch_add_explicit(&lc->stats.rx_redirected, 1,
+									  memory_order_relaxed);
+					else
+						atomic_fetch_add_explicit(&lc->stats.rx_redirect_full, 1,
+									  memory_order_relaxed);
+				} else if (ops->rx_other)
 					ops->rx_other(lc->q, &rx[i]); /* ARP/ICMP when the port owns the NIC */
 				else
 					atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1,
@@ -318,6 +351,9 @@ void *pg_udp_client_main(void *arg)
 			atomic_fetch_add_explicit(&lc->stats.rx_frames, n, memory_order_relaxed);
 			work += n;
 		}
+
+		if (lc->redir)
+			work += drain_redirect(lc, now_ns, &active);
 
 		if (now >= next_tick) {
 			for (i = 0; i < lc->nb_cflows; i++)
