@@ -84,6 +84,7 @@ struct run {
 	unsigned int nb_hists;
 	struct pg_reporter *rep;
 	struct pg_redirect *redir;  /* client with several lcores */
+	atomic_uint flows_left;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
@@ -210,7 +211,8 @@ static int open_port(struct run *r)
 							i ? "," : "", i, r->cpus[i]);
 			dc.lcores = map;
 		}
-		dc.devargs = r->o.dpdk;
+		dc.devargs = r->o.dpdk_list;
+		dc.nb_devs = r->o.nb_dpdk;
 		dc.eal_extra = r->o.eal;
 		dc.nb_queues = r->nb_dp;
 		dc.tx_prefill = prefill;
@@ -426,6 +428,7 @@ static int run_client(struct run *r)
 		memcpy(lc->peer_mac, mac, 6);
 		lc->sport_base = (uint16_t)(base + f);
 		lc->redir = r->redir;
+		lc->flows_left = r->redir ? &r->flows_left : NULL;
 		lc->nb_cflows = n;
 		lc->cflows = n ? aligned_alloc(PG_CACHE_LINE, sizeof(*lc->cflows) * n) : NULL;
 		if (n && !lc->cflows)
@@ -458,6 +461,7 @@ static int run_client(struct run *r)
 		}
 	}
 
+	atomic_store(&r->flows_left, r->o.parallel);
 	pg_reporter_start(r->rep, realtime_ns());
 	for (i = 0; i < r->nb_dp; i++) {
 		int e = launch(r, &r->lc[i], pg_udp_client_main);

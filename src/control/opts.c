@@ -41,7 +41,7 @@ static const struct opt_def defs[] = {
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
 	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (this build: iperf2)" },
 	{ "dev", 0, K_STR, F(dev), 0, 0, "IFACE", "kernel interface for the native AF_XDP port" },
-	{ "dpdk", 0, K_STR, F(dpdk), 0, 0, "DEVARGS", "DPDK port instead: a PCI address or a vdev (net_af_xdp0,iface=IF, net_af_packet0,iface=IF, net_tap0, net_null0, ...)" },
+	{ "dpdk", 0, K_STR, F(dpdk), 0, 0, "DEVARGS", "DPDK port instead: a PCI address or a vdev (net_af_xdp0,iface=IF, net_af_packet0,iface=IF, net_tap0, net_null0, ...); repeat it to give each dataplane lcore its own device" },
 	{ "ip", 0, K_STR, F(ip), 0, 0, "ADDR/PREFIX", "with --dpdk: perfgen's IPv4 address (it answers ARP and ping for it)" },
 	{ "gw", 0, K_STR, F(gw), 0, 0, "ADDR", "with --dpdk: next hop for destinations outside the --ip subnet" },
 	{ "eal", 0, K_STR, F(eal), 0, 0, "\"ARGS\"", "with --dpdk: extra EAL arguments (e.g. \"--no-huge\")" },
@@ -121,6 +121,16 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 		*(int *)p = 1;
 		return 0;
 	case K_STR:
+		if (d->off == F(dpdk)) {
+			/* repeatable: one device per dataplane lcore (e.g. one net_af_xdp per queue) */
+			if (o->nb_dpdk == PG_OPTS_MAX_DEVS) {
+				snprintf(err, errlen, "--dpdk: at most %d devices", PG_OPTS_MAX_DEVS);
+				return -EINVAL;
+			}
+			o->dpdk_list[o->nb_dpdk++] = arg;
+			if (o->dpdk)
+				return 0;
+		}
 		*(const char **)p = arg;
 		return 0;
 	case K_RATE:

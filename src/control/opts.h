@@ -11,7 +11,10 @@
 
 struct pg_opts {
 	const char *dev;
-	const char *dpdk;     /* --dpdk DEVARGS */
+	const char *dpdk;     /* --dpdk DEVARGS (the first) */
+#define PG_OPTS_MAX_DEVS 16
+	const char *dpdk_list[PG_OPTS_MAX_DEVS]; /* every --dpdk, in order */
+	unsigned int nb_dpdk;
 	const char *ip;       /* --ip ADDR/PREFIX (DPDK) */
 	const char *gw;       /* --gw ADDR (DPDK) */
 	const char *eal;      /* --eal "EXTRA EAL ARGS" */

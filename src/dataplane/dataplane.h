@@ -105,6 +105,8 @@ struct pg_lcore {
 	atomic_int done;
 	uint64_t tick_cyc;         /* post deltas every tick */
 	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
+	atomic_uint *flows_left;   /* with redir: client flows still open on all lcores (an lcore
+				    * keeps polling its queue for the others until it is 0) */
 
 	/* client */
 	struct pg_client_flow *cflows;

@@ -34,8 +34,9 @@ struct pg_port_queue {
 } __rte_cache_aligned;
 
 struct dpdk_priv {
-	uint16_t port_id;
-	int started;
+	unsigned int nb_devs;
+	uint16_t port_id[PG_PORT_MAX_QUEUES];
+	uint8_t started[PG_PORT_MAX_QUEUES];
 	uint32_t gw4;
 	struct pg_port_queue q[PG_PORT_MAX_QUEUES];
 	char name[64];
@@ -241,10 +242,13 @@ static void dpdk_close(struct pg_port *port)
 {
 	struct dpdk_priv *p = port->priv;
 
-	if (p->started) {
-		rte_eth_dev_stop(p->port_id);
-		rte_eth_dev_close(p->port_id);
-	}
+	unsigned int d;
+
+	for (d = 0; d < p->nb_devs; d++)
+		if (p->started[d]) {
+			rte_eth_dev_stop(p->port_id[d]);
+			rte_eth_dev_close(p->port_id[d]);
+		}
 	free(p);
 	free(port);
 	rte_eal_cleanup();
@@ -254,11 +258,18 @@ static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *
 				  unsigned int max)
 {
 	struct dpdk_priv *p = port->priv;
-	struct rte_eth_stats st;
-	unsigned int n = 0;
+	struct rte_eth_stats st, one;
+	unsigned int n = 0, d;
 
-	if (rte_eth_stats_get(p->port_id, &st))
-		return 0;
+	memset(&st, 0, sizeof(st));
+	for (d = 0; d < p->nb_devs; d++) {
+		if (rte_eth_stats_get(p->port_id[d], &one))
+			return 0;
+		st.imissed += one.imissed;
+		st.ierrors += one.ierrors;
+		st.rx_nombuf += one.rx_nombuf;
+		st.oerrors += one.oerrors;
+	}
 	if (n < max) {
 		out[n].name = "dpdk_rx_missed";
 		out[n++].value = st.imissed;
@@ -329,19 +340,107 @@ static int is_pci(const char *s)
 	return sscanf(s, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 || sscanf(s, "%x:%x.%x", &b, &c, &d) == 3;
 }
 
-struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t errlen)
+/* Device name as EAL knows it: the devargs up to the first comma. */
+static void dev_name(const char *devargs, char *name, size_t len)
 {
-	char *argv[64];
-	char prefix[64], *extra = NULL, *tok, *save = NULL;
-	int argc = 0, rc, no_huge = 0, has_mem = 0;
-	struct pg_port *port = NULL;
-	struct dpdk_priv *p = NULL;
+	const char *comma = strchr(devargs, ',');
+
+	snprintf(name, len, "%.*s", (int)(comma ? comma - devargs : (long)strlen(devargs)), devargs);
+}
+
+/* Configures device d with nq queue pairs starting at port queue q0. 0 or -errno + err. */
+static int setup_dev(struct pg_port *port, struct dpdk_priv *p, unsigned int d, const char *devargs,
+		     unsigned int nq, unsigned int q0, const struct pg_dpdk_conf *conf, char *err,
+		     size_t errlen)
+{
 	struct rte_eth_dev_info di;
 	struct rte_eth_conf ec;
+	char name[64];
+	unsigned int i;
+	int rc, sock;
+
+	dev_name(devargs, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &p->port_id[d])) {
+		snprintf(err, errlen, "--dpdk %s: no such device (a PCI address bound to vfio-pci, or a vdev like net_af_xdp0,iface=IF)",
+			 devargs);
+		return -ENODEV;
+	}
+	rc = rte_eth_dev_info_get(p->port_id[d], &di);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: cannot query the device: %s", name, rte_strerror(-rc));
+		return rc;
+	}
+	if (di.max_rx_queues < nq || di.max_tx_queues < nq) {
+		snprintf(err, errlen, "--dpdk %s: %u dataplane lcores need %u queue pairs, the device has %u (use fewer lcores, a multi-queue devarg such as qpairs=/queue_count=, or one --dpdk per lcore)",
+			 name, nq, nq, di.max_rx_queues);
+		return -EINVAL;
+	}
+	if (d == 0)
+		snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
+	memset(&ec, 0, sizeof(ec));
+	if (nq > 1 && di.flow_type_rss_offloads) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = di.flow_type_rss_offloads &
+						 (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+	}
+	rc = rte_eth_dev_configure(p->port_id[d], (uint16_t)nq, (uint16_t)nq, &ec);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: configure failed: %s", name, rte_strerror(-rc));
+		return rc;
+	}
+	sock = rte_eth_dev_socket_id(p->port_id[d]);
+	if (sock < 0)
+		sock = SOCKET_ID_ANY;
+	for (i = 0; i < nq; i++) {
+		struct pg_port_queue *q = &p->q[q0 + i];
+		char pname[64];
+		struct prefill_arg pa = { conf->tx_prefill, conf->tx_prefill_len };
+
+		snprintf(pname, sizeof(pname), "pg_mp%u_%u", p->port_id[d], i);
+		q->mp = rte_pktmbuf_pool_create(pname, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, sock);
+		snprintf(pname, sizeof(pname), "pg_rx%u_%u", p->port_id[d], i);
+		q->rx_mp = q->mp ? rte_pktmbuf_pool_create(pname, NB_MBUFS, MBUF_CACHE, 0,
+							   RTE_MBUF_DEFAULT_BUF_SIZE, sock) : NULL;
+		if (!q->mp || !q->rx_mp) {
+			snprintf(err, errlen, "DPDK: cannot create a packet pool (%s): more hugepages (scripts/setup.sh) or --eal \"--no-huge\"",
+				 rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		if (conf->tx_prefill)
+			rte_mempool_obj_iter(q->mp, prefill_obj, &pa);
+		rc = rte_eth_rx_queue_setup(p->port_id[d], (uint16_t)i, RX_DESC, (unsigned int)sock, NULL,
+					    q->rx_mp);
+		if (!rc)
+			rc = rte_eth_tx_queue_setup(p->port_id[d], (uint16_t)i, TX_DESC, (unsigned int)sock, NULL);
+		if (rc) {
+			snprintf(err, errlen, "--dpdk %s: queue %u setup failed: %s", name, i, rte_strerror(-rc));
+			return rc;
+		}
+		q->port_id = p->port_id[d];
+		q->qid = (uint16_t)i;
+		q->info = &port->info;
+		port->queue[q0 + i] = q;
+	}
+	rc = rte_eth_dev_start(p->port_id[d]);
+	if (rc) {
+		snprintf(err, errlen, "--dpdk %s: start failed: %s", name, rte_strerror(-rc));
+		return rc;
+	}
+	p->started[d] = 1;
+	rte_eth_promiscuous_enable(p->port_id[d]);
+	return 0;
+}
+
+struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t errlen)
+{
+	char *argv[96];
+	char prefix[64], *extra = NULL, *tok, *save = NULL;
+	int argc = 0, rc, no_huge = 0, has_mem = 0, any_pci = 0;
+	struct pg_port *port = NULL;
+	struct dpdk_priv *p = NULL;
 	struct rte_ether_addr mac;
 	uint16_t mtu = 1500;
-	unsigned int i;
-	const char *comma;
+	unsigned int d;
 
 	errno = 0;
 	if (conf->nb_queues == 0 || conf->nb_queues > PG_PORT_MAX_QUEUES) {
@@ -349,9 +448,15 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		errno = EINVAL;
 		return NULL;
 	}
+	if (conf->nb_devs == 0 || (conf->nb_devs > 1 && conf->nb_devs != conf->nb_queues)) {
+		snprintf(err, errlen, "--dpdk: %u devices for %u dataplane lcores; give one device (one queue per lcore) or one per lcore",
+			 conf->nb_devs, conf->nb_queues);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (!conf->ip4) {
 		snprintf(err, errlen, "--dpdk %s: needs --ip ADDR/PREFIX (DPDK owns the port, so perfgen answers ARP for that address)",
-			 conf->devargs);
+			 conf->devargs[0]);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -364,7 +469,8 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	argv[argc++] = (char *)(uintptr_t)"--log-level=*:error";
 	if (conf->eal_extra) {
 		extra = strdup(conf->eal_extra);
-		for (tok = strtok_r(extra, " ", &save); tok && argc < 56; tok = strtok_r(NULL, " ", &save)) {
+		for (tok = extra ? strtok_r(extra, " ", &save) : NULL; tok && argc < 48;
+		     tok = strtok_r(NULL, " ", &save)) {
 			if (!strcmp(tok, "--no-huge"))
 				no_huge = 1;
 			if (!strcmp(tok, "-m") || !strncmp(tok, "--socket-mem", 12))
@@ -382,20 +488,21 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		argv[argc++] = (char *)(uintptr_t)"-m";
 		argv[argc++] = (char *)(uintptr_t)"512";
 	}
-	if (is_pci(conf->devargs)) {
-		argv[argc++] = (char *)(uintptr_t)"-a";
-		argv[argc++] = (char *)(uintptr_t)conf->devargs;
-	} else {
-		argv[argc++] = (char *)(uintptr_t)"--no-pci";
-		argv[argc++] = (char *)(uintptr_t)"--vdev";
-		argv[argc++] = (char *)(uintptr_t)conf->devargs;
+	for (d = 0; d < conf->nb_devs; d++) {
+		int pci = is_pci(conf->devargs[d]);
+
+		any_pci |= pci;
+		argv[argc++] = (char *)(uintptr_t)(pci ? "-a" : "--vdev");
+		argv[argc++] = (char *)(uintptr_t)conf->devargs[d];
 	}
+	if (!any_pci)
+		argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	argv[argc] = NULL;
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		snprintf(err, errlen, "DPDK EAL init failed: %s (check --lcores, --dpdk %s and --eal)",
-			 rte_strerror(rte_errno), conf->devargs);
+			 rte_strerror(rte_errno), conf->devargs[0]);
 		errno = rte_errno ? rte_errno : EINVAL;
 		goto out;
 	}
@@ -407,108 +514,41 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		errno = ENOMEM;
 		goto fail;
 	}
-	comma = strchr(conf->devargs, ',');
-	snprintf(p->name, sizeof(p->name), "%.*s", (int)(comma ? comma - conf->devargs : (long)strlen(conf->devargs)),
-		 conf->devargs);
-	if (rte_eth_dev_get_port_by_name(p->name, &p->port_id)) {
-		snprintf(err, errlen, "--dpdk %s: no such device (a PCI address bound to vfio-pci, or a vdev like net_af_xdp0,iface=IF)",
-			 conf->devargs);
-		errno = ENODEV;
-		goto fail;
-	}
-	rc = rte_eth_dev_info_get(p->port_id, &di);
-	if (rc) {
-		snprintf(err, errlen, "--dpdk %s: cannot query the device: %s", p->name, rte_strerror(-rc));
-		errno = -rc;
-		goto fail;
-	}
-	if (di.max_rx_queues < conf->nb_queues || di.max_tx_queues < conf->nb_queues) {
-		snprintf(err, errlen, "--dpdk %s: %u dataplane lcores need %u queue pairs, the device has %u (use fewer lcores, or a multi-queue devarg such as qpairs=/queue_count=)",
-			 p->name, conf->nb_queues, conf->nb_queues, di.max_rx_queues);
-		errno = EINVAL;
-		goto fail;
-	}
-	snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
-	memset(&ec, 0, sizeof(ec));
-	if (conf->nb_queues > 1 && di.flow_type_rss_offloads) {
-		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		ec.rx_adv_conf.rss_conf.rss_hf = di.flow_type_rss_offloads &
-						 (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
-	}
-	rc = rte_eth_dev_configure(p->port_id, (uint16_t)conf->nb_queues, (uint16_t)conf->nb_queues, &ec);
-	if (rc) {
-		snprintf(err, errlen, "--dpdk %s: configure failed: %s", p->name, rte_strerror(-rc));
-		errno = -rc;
-		goto fail;
-	}
-	rte_eth_dev_get_mtu(p->port_id, &mtu);
-	rte_eth_macaddr_get(p->port_id, &mac);
-
 	port->ops = &dpdk_ops;
 	port->priv = p;
 	port->nb_queues = conf->nb_queues;
+	p->nb_devs = conf->nb_devs;
+	p->gw4 = conf->gw4;
+	dev_name(conf->devargs[0], p->name, sizeof(p->name));
 	snprintf(port->info.ifname, sizeof(port->info.ifname), "%.31s", p->name);
-	memcpy(port->info.mac, mac.addr_bytes, 6);
 	port->info.ip4 = conf->ip4;
 	port->info.prefix_len = conf->prefix_len;
-	port->info.mtu = mtu;
 	port->info.frame_size = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
 	port->info.backend = "dpdk";
 	port->info.mode = p->driver;
-	p->gw4 = conf->gw4;
+	for (d = 0; d < conf->nb_devs; d++) {
+		unsigned int nq = conf->nb_devs == 1 ? conf->nb_queues : 1;
 
-	for (i = 0; i < conf->nb_queues; i++) {
-		struct pg_port_queue *q = &p->q[i];
-		char name[64];
-		int sock = rte_eth_dev_socket_id(p->port_id);
-		struct prefill_arg pa = { conf->tx_prefill, conf->tx_prefill_len };
-
-		snprintf(name, sizeof(name), "pg_mp%u_%u", p->port_id, i);
-		q->mp = rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-						sock < 0 ? SOCKET_ID_ANY : sock);
-		if (!q->mp) {
-			snprintf(err, errlen, "DPDK: cannot create a packet pool (%s): more hugepages (scripts/setup.sh) or --eal \"--no-huge\"",
-				 rte_strerror(rte_errno));
-			errno = ENOMEM;
-			goto fail;
-		}
-		if (conf->tx_prefill)
-			rte_mempool_obj_iter(q->mp, prefill_obj, &pa);
-		snprintf(name, sizeof(name), "pg_rx%u_%u", p->port_id, i);
-		q->rx_mp = rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-						   sock < 0 ? SOCKET_ID_ANY : sock);
-		if (!q->rx_mp) {
-			snprintf(err, errlen, "DPDK: cannot create a packet pool (%s): more hugepages (scripts/setup.sh) or --eal \"--no-huge\"",
-				 rte_strerror(rte_errno));
-			errno = ENOMEM;
-			goto fail;
-		}
-		rc = rte_eth_rx_queue_setup(p->port_id, (uint16_t)i, RX_DESC, (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock),
-					    NULL, q->rx_mp);
-		if (!rc)
-			rc = rte_eth_tx_queue_setup(p->port_id, (uint16_t)i, TX_DESC,
-						    (unsigned int)(sock < 0 ? SOCKET_ID_ANY : sock), NULL);
+		rc = setup_dev(port, p, d, conf->devargs[d], nq, conf->nb_devs == 1 ? 0 : d, conf, err,
+			       errlen);
 		if (rc) {
-			snprintf(err, errlen, "--dpdk %s: queue %u setup failed: %s", p->name, i, rte_strerror(-rc));
 			errno = -rc;
 			goto fail;
 		}
-		q->port_id = p->port_id;
-		q->qid = (uint16_t)i;
-		q->info = &port->info;
-		port->queue[i] = q;
 	}
-	rc = rte_eth_dev_start(p->port_id);
-	if (rc) {
-		snprintf(err, errlen, "--dpdk %s: start failed: %s", p->name, rte_strerror(-rc));
-		errno = -rc;
-		goto fail;
-	}
-	p->started = 1;
-	rte_eth_promiscuous_enable(p->port_id);
+	rte_eth_dev_get_mtu(p->port_id[0], &mtu);
+	rte_eth_macaddr_get(p->port_id[0], &mac);
+	memcpy(port->info.mac, mac.addr_bytes, 6);
+	port->info.mtu = mtu;
 	free(extra);
 	return port;
 fail:
+	if (p)
+		for (d = 0; d < p->nb_devs; d++)
+			if (p->started[d]) {
+				rte_eth_dev_stop(p->port_id[d]);
+				rte_eth_dev_close(p->port_id[d]);
+			}
 	free(p);
 	free(port);
 	port = NULL;

@@ -13,7 +13,8 @@
 #include "port.h"
 
 struct pg_dpdk_conf {
-	const char *devargs;     /* "0000:01:00.0" or "net_af_xdp0,iface=vA" ... */
+	const char *const *devargs; /* "0000:01:00.0" or "net_af_xdp0,iface=vA" ... */
+	unsigned int nb_devs;    /* 1: queue i of it per lcore; else one device per lcore */
 	const char *lcores;      /* EAL --lcores map "0@c0,1@c1,...": 0 is the main lcore */
 	const char *eal_extra;   /* --eal "..." (split on spaces) */
 	unsigned int nb_queues;  /* one RX/TX queue pair per dataplane lcore */

@@ -234,7 +234,10 @@ void *pg_udp_client_main(void *arg)
 			f->end_tsc += f->start_tsc;
 	}
 
-	while (active || pending_end) {
+	while (active || pending_end ||
+	       (lc->flows_left && atomic_load_explicit(lc->flows_left, memory_order_acquire))) {
+		unsigned int was_active = active;
+
 		uint64_t now_ns, sleep_ns = 200000;
 		unsigned int n, work = 0;
 
@@ -364,6 +367,8 @@ void *pg_udp_client_main(void *arg)
 				next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
 			}
 		}
+		if (lc->flows_left && active != was_active)
+			atomic_fetch_sub_explicit(lc->flows_left, was_active - active, memory_order_release);
 		if (work)
 			pg_backoff_busy(&bo);
 		else

@@ -43,7 +43,11 @@ pg_ns_pair() {
 	local n=$1
 	ip netns add "$NS_A" || die "cannot create namespace"
 	ip netns add "$NS_B" || die "cannot create namespace"
-	ip link add vA netns "$NS_A" type veth peer name vB netns "$NS_B" || die "cannot create veth"
+	# PG_DP2=1: two queues per side, for runs with two dataplane lcores
+	local q=()
+	[ "${PG_DP2:-0}" = 1 ] && q=(numtxqueues 2 numrxqueues 2)
+	ip link add vA "${q[@]}" netns "$NS_A" type veth peer name vB "${q[@]}" netns "$NS_B" ||
+		die "cannot create veth"
 	ip -n "$NS_A" addr add "198.18.$n.1/24" dev vA
 	ip -n "$NS_B" addr add "198.18.$n.2/24" dev vB
 	ip -n "$NS_A" link set lo up
@@ -84,22 +88,35 @@ pg_json() {
 #   afxdp (default)   --dev DEV (the kernel keeps its address; XDP steers perfgen's ports)
 #   dpdk-afpacket     --dpdk net_af_packet0,iface=DEV --ip IP/24
 #   dpdk-afxdp        --dpdk net_af_xdp0,iface=DEV --ip IP/24
+# PG_DP2=1 adds a second dataplane lcore (two veth queues; qpairs=2 / a vdev per queue).
 # With DPDK, perfgen owns the address: the kernel's copy is removed so it does not answer
 # (or refuse with ICMP) the same traffic. Sets the array PG_PORT_ARGS.
 pg_port_args() {
 	local ns=$1 dev=$2 ip=$3
+	local dp2=${PG_DP2:-0}
 	case "${PG_BACKEND:-afxdp}" in
 	afxdp) PG_PORT_ARGS=(--dev "$dev") ;;
 	dpdk-afpacket|dpdk-afxdp)
 		command -v dpdk-testpmd >/dev/null || pkg-config --exists libdpdk || skip "DPDK not installed"
 		"$PERFGEN" --help | grep -q -- '--dpdk' || skip "perfgen built without DPDK"
 		ip -n "$ns" addr flush dev "$dev"
-		local drv=net_af_packet0
-		[ "$PG_BACKEND" = dpdk-afxdp ] && drv=net_af_xdp0
-		PG_PORT_ARGS=(--dpdk "$drv,iface=$dev${PG_DPDK_EXTRA:-}" --ip "$ip/24")
+		if [ "$PG_BACKEND" = dpdk-afpacket ]; then
+			local qp=""
+			[ "$dp2" = 1 ] && qp=",qpairs=2"
+			PG_PORT_ARGS=(--dpdk "net_af_packet0,iface=$dev$qp${PG_DPDK_EXTRA:-}")
+		elif [ "$dp2" = 1 ]; then
+			# The PMD counts ethtool's combined channels (veth has none): one vdev per queue.
+			PG_PORT_ARGS=(--dpdk "net_af_xdp0,iface=$dev,start_queue=0${PG_DPDK_EXTRA:-}"
+				--dpdk "net_af_xdp1,iface=$dev,start_queue=1${PG_DPDK_EXTRA:-}")
+		else
+			PG_PORT_ARGS=(--dpdk "net_af_xdp0,iface=$dev${PG_DPDK_EXTRA:-}")
+		fi
+		PG_PORT_ARGS+=(--ip "$ip/24")
 		;;
 	*) die "unknown PG_BACKEND $PG_BACKEND" ;;
 	esac
+	# main lcore and the first dataplane lcore share CPU 0 (the idle back-off lets them)
+	[ "$dp2" = 1 ] && PG_PORT_ARGS+=(--lcores "0,0,1")
 }
 
 # Waits until a perfgen server (pid) is ready: AF_XDP has attached its XDP program to DEV
