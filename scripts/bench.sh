@@ -7,6 +7,10 @@
 #     perfgen (native AF_XDP, one dataplane lcore, sequence + timestamp in every datagram)
 #     kernel  iperf -c -u -l 64 -b 10G
 #     dpdk-testpmd --forward-mode=txonly through net_af_xdp on the same veth (no seq/stamp)
+#     perfgen through DPDK's net_af_xdp PMD on the same veth
+#   64-byte frames into DPDK's net_null sink (no-rx=1), one dataplane lcore each:
+#     perfgen --no-peer (iperf2 header, sequence + timestamp + UDP checksum per packet)
+#     dpdk-testpmd --forward-mode=txonly (constant frames)
 #
 # Usage: sudo scripts/bench.sh [SECONDS]
 set -uo pipefail
@@ -65,9 +69,37 @@ if command -v dpdk-testpmd >/dev/null; then
 	tp_pps=${tp_pps:-0}
 fi
 
-python3 - "$pg_pps" "$ip_pps" "$tp_pps" "$tsc_hz" "$pg_rx" <<'PY'
+# --- perfgen through DPDK's net_af_xdp PMD on the same veth (its own address: the kernel's
+#     copy stays, which is harmless for a sender)
+pd_pps=0
+if build/perfgen --help | grep -q -- --dpdk; then
+	ip netns exec "$A" build/perfgen --dpdk net_af_xdp0,iface=vA --ip 198.18.50.1/24 -c 198.18.50.2 \
+		-u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pd.json" 2>/dev/null
+	pd_pps=$(python3 -c "
+import json; e=json.load(open('$tmp/pd.json'))['end']
+print(e['sum_sent']['packets']/e['sum_sent']['seconds'])" 2>/dev/null || echo 0)
+fi
+
+# --- net_null sink: perfgen --no-peer beside testpmd txonly, 64-byte frames (18-byte payload)
+nn_pg=0 nn_tp=0
+if build/perfgen --help | grep -q -- --dpdk; then
+	build/perfgen --dpdk net_null0,no-rx=1 --ip 198.18.51.1/24 --no-peer -c 198.18.51.2 -u -l 18 \
+		-b 0 -t "$secs" -J --lcores 0-1 > "$tmp/nn.json" 2>/dev/null
+	nn_pg=$(python3 -c "
+import json; l=json.load(open('$tmp/nn.json'))['end']['perfgen']['lcores']
+print(sum(x['packets_per_second'] for x in l))" 2>/dev/null || echo 0)
+fi
+if command -v dpdk-testpmd >/dev/null; then
+	timeout -s INT $((secs + 4)) dpdk-testpmd -l 0-1 --no-pci --in-memory -m 512 \
+		--vdev net_null0,no-rx=1 --file-prefix pgbenchnull$$ -- --forward-mode=txonly \
+		--txpkts=64 --auto-start --stats-period 1 > "$tmp/tpnull.txt" 2>&1
+	nn_tp=$(awk '/Tx-pps/{print $2}' "$tmp/tpnull.txt" | sort -n | tail -3 | head -1)
+	nn_tp=${nn_tp:-0}
+fi
+
+python3 - "$pg_pps" "$ip_pps" "$tp_pps" "$tsc_hz" "$pg_rx" "$pd_pps" "$nn_pg" "$nn_tp" <<'PY'
 import sys
-pg, ip, tp, hz, pgrx = (float(x or 0) for x in sys.argv[1:])
+pg, ip, tp, hz, pgrx, pd, nnpg, nntp = (float(x or 0) for x in sys.argv[1:])
 print(f"{'sender (64-byte UDP payload)':44} {'Mpps':>8} {'cyc/pkt':>8} {'vs perfgen':>10}")
 def row(name, v):
     cyc = hz / v if v and hz else 0
@@ -76,7 +108,13 @@ def row(name, v):
 row("perfgen AF_XDP (seq + timestamp per packet)", pg)
 row("kernel iperf 2.1.8 -u -l 64 -b 10G", ip)
 row("dpdk-testpmd txonly, net_af_xdp (no stamp)", tp)
+row("perfgen DPDK net_af_xdp PMD (seq + stamp)", pd)
 print("All three send 64-byte UDP payloads (106-byte frames) to 198.18.50.2:5001 over one veth;")
 print("the receiving kernel's UDP path runs on the same two CPUs, so it bounds all three alike.")
 print(f"(peer veth counted {pgrx:.0f} frames during the perfgen run; cycles/pkt = TSC Hz / pps on one busy lcore)")
+print()
+print(f"{'into net_null (64-byte frames, one lcore)':44} {'Mpps':>8} {'cyc/pkt':>8} {'vs testpmd':>10}")
+for name, v in (("perfgen --no-peer (seq + stamp + csum)", nnpg), ("dpdk-testpmd txonly (constant frames)", nntp)):
+    cyc = hz / v if v and hz else 0
+    print(f"{name:44} {v/1e6:8.3f} {cyc:8.0f} {v / nntp if nntp else 0:10.2f}")
 PY

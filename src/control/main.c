@@ -355,6 +355,7 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->lcores = r->lcore_str;
 	rc->tsc_hz = r->tsc.hz;
 	rc->one_off = r->o.one_off;
+	rc->no_peer = r->o.no_peer;
 	rc->counters = read_counters;
 	rc->counters_arg = r;
 }
@@ -380,7 +381,13 @@ static int run_client(struct run *r)
 			 r->o.len, r->port->info.ifname, mtu_payload);
 		return fail("%s", b);
 	}
-	{
+	if (r->o.dst_mac || r->o.no_peer) {
+		const char *m = r->o.dst_mac ? r->o.dst_mac : "02:00:00:00:00:01";
+
+		if (sscanf(m, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+			   &mac[4], &mac[5]) != 6 || strlen(m) != 17)
+			return fail("--dst-mac %s: expected six hex bytes, e.g. 02:00:00:00:00:01", m);
+	} else {
 		int e = pg_port_resolve(r->port, dst.s_addr, mac, (int)r->o.resolve_ms);
 
 		if (e) {
@@ -428,6 +435,7 @@ static int run_client(struct run *r)
 		memcpy(lc->peer_mac, mac, 6);
 		lc->sport_base = (uint16_t)(base + f);
 		lc->redir = r->redir;
+		lc->no_peer = (uint8_t)r->o.no_peer;
 		lc->flows_left = r->redir ? &r->flows_left : NULL;
 		lc->nb_cflows = n;
 		lc->cflows = n ? aligned_alloc(PG_CACHE_LINE, sizeof(*lc->cflows) * n) : NULL;

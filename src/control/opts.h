@@ -38,6 +38,8 @@ struct pg_opts {
 	int trip_times;
 	int json;
 	int one_off;        /* -1 */
+	int no_peer;        /* --no-peer */
+	const char *dst_mac; /* --dst-mac */
 	uint32_t port;      /* -p */
 	int enhanced;       /* -e: accepted; output is always enhanced */
 	uint32_t resolve_ms;

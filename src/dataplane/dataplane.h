@@ -113,6 +113,7 @@ struct pg_lcore {
 	unsigned int nb_cflows;
 	uint32_t local_ip, peer_ip; /* BE */
 	uint16_t sport_base;        /* flow i of this lcore sends from sport_base + i */
+	uint8_t no_peer;            /* streams end without the FIN exchange (sink) */
 	uint8_t local_mac[6], peer_mac[6];
 
 	/* server */

@@ -3,13 +3,20 @@
 #include "arp.h"
 #include "pkt.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+
+#include <rte_log.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -42,6 +49,8 @@ struct dpdk_priv {
 	char name[64];
 	char driver[32];
 };
+
+static void eal_cleanup(void);
 
 /* ------------------------------------------------------------ hot path ---- */
 
@@ -251,7 +260,7 @@ static void dpdk_close(struct pg_port *port)
 		}
 	free(p);
 	free(port);
-	rte_eal_cleanup();
+	eal_cleanup();
 }
 
 static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *out,
@@ -287,6 +296,58 @@ static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *
 		out[n++].value = st.oerrors;
 	}
 	return n;
+}
+
+/* Removes a runtime directory EAL made for one of our prefixes (files first). */
+static void remove_runtime_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* EAL leaves /var/run/dpdk/PREFIX behind even with --in-memory: remove ours, and those of
+ * perfgens that died without cleaning up (their pid is in the prefix). */
+static void remove_stale_runtime_dirs(void)
+{
+	DIR *d = opendir("/var/run/dpdk");
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int pid;
+		char tail;
+
+		if (sscanf(e->d_name, "perfgen%d%c", &pid, &tail) != 1 || pid <= 0)
+			continue;
+		if (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "/var/run/dpdk/%s", e->d_name);
+		remove_runtime_dir(path);
+	}
+	closedir(d);
+}
+
+static void eal_cleanup(void)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (strstr(dir, "/perfgen"))
+		remove_runtime_dir(dir);
 }
 
 static const struct pg_port_ops dpdk_ops = {
@@ -431,11 +492,85 @@ static int setup_dev(struct pg_port *port, struct dpdk_priv *p, unsigned int d, 
 	return 0;
 }
 
+/*
+ * Checks a device before EAL sees it, so the usual mistakes get a one-line answer:
+ * a PCI address that does not exist or is bound to a kernel driver, a vdev's iface=
+ * that is not in this namespace. 0 or -errno with err filled.
+ */
+static int precheck_dev(const char *devargs, char *err, size_t errlen)
+{
+	char path[256], link[256], addr[32];
+	const char *iface;
+	unsigned int dom = 0, bus, dev, fn;
+	ssize_t n;
+
+	if (is_pci(devargs)) {
+		if (sscanf(devargs, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 &&
+		    sscanf(devargs, "%x:%x.%x", &bus, &dev, &fn) != 3)
+			return 0;
+		snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
+		if (access(path, F_OK)) {
+			snprintf(err, errlen, "--dpdk %s: no PCI device %s on this machine (dpdk-devbind.py --status lists them)",
+				 devargs, addr);
+			return -ENODEV;
+		}
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			const char *drv;
+
+			link[n] = 0;
+			drv = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+			if (strcmp(drv, "vfio-pci") && strcmp(drv, "uio_pci_generic") &&
+			    strcmp(drv, "igb_uio") && strcmp(drv, "mlx5_core") && strcmp(drv, "mlx4_core")) {
+				snprintf(err, errlen, "--dpdk %s: the device is bound to the kernel driver %s; bind it first: dpdk-devbind.py --bind=vfio-pci %s",
+					 devargs, drv, addr);
+				return -EBUSY;
+			}
+		} else {
+			snprintf(err, errlen, "--dpdk %s: the device has no driver; bind it first: modprobe vfio-pci && dpdk-devbind.py --bind=vfio-pci %s",
+				 devargs, addr);
+			return -ENODEV;
+		}
+		return 0;
+	}
+	iface = strstr(devargs, "iface=");
+	if (iface) {
+		char name[IF_NAMESIZE + 1];
+		size_t len = strcspn(iface + 6, ",");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(len < IF_NAMESIZE ? len : IF_NAMESIZE), iface + 6);
+		if (!if_nametoindex(name)) {
+			snprintf(err, errlen, "--dpdk %s: no interface %s in this network namespace", devargs, name);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/* The last non-empty line EAL logged (into a memstream while it starts). */
+static void last_log_line(const char *buf, char *out, size_t len)
+{
+	const char *end = buf + strlen(buf), *start;
+
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > buf && start[-1] != '\n')
+		start--;
+	snprintf(out, len, "%.*s", (int)(end - start), start);
+}
+
 struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t errlen)
 {
 	char *argv[96];
 	char prefix[64], *extra = NULL, *tok, *save = NULL;
-	int argc = 0, rc, no_huge = 0, has_mem = 0, any_pci = 0;
+	int argc = 0, rc, no_huge = 0, has_mem = 0, any_pci = 0, mem_arg;
+	FILE *logf = NULL;
+	int saved_out, saved_err, nullfd;
+	char *logbuf = NULL;
+	size_t logsize = 0;
 	struct pg_port *port = NULL;
 	struct dpdk_priv *p = NULL;
 	struct rte_ether_addr mac;
@@ -460,12 +595,21 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		errno = EINVAL;
 		return NULL;
 	}
+	for (d = 0; d < conf->nb_devs; d++) {
+		rc = precheck_dev(conf->devargs[d], err, errlen);
+		if (rc) {
+			errno = -rc;
+			return NULL;
+		}
+	}
+	remove_stale_runtime_dirs();
 	snprintf(prefix, sizeof(prefix), "--file-prefix=perfgen%d", (int)getpid());
 	argv[argc++] = (char *)(uintptr_t)"perfgen";
 	argv[argc++] = (char *)(uintptr_t)"--lcores";
 	argv[argc++] = (char *)(uintptr_t)conf->lcores;
 	argv[argc++] = prefix;
-	argv[argc++] = (char *)(uintptr_t)"--in-memory";
+	/* no runtime files (--in-memory; EAL refuses it with --no-huge, which implies most of it) */
+	mem_arg = argc++;
 	argv[argc++] = (char *)(uintptr_t)"--log-level=*:error";
 	if (conf->eal_extra) {
 		extra = strdup(conf->eal_extra);
@@ -484,6 +628,7 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		errno = ENOMEM;
 		goto out;
 	}
+	argv[mem_arg] = (char *)(uintptr_t)(no_huge ? "--no-shconf" : "--in-memory");
 	if (no_huge && !has_mem) {
 		argv[argc++] = (char *)(uintptr_t)"-m";
 		argv[argc++] = (char *)(uintptr_t)"512";
@@ -499,10 +644,42 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	argv[argc] = NULL;
 
+	/* EAL's own complaints go to a buffer: the reason is reported on one line below. */
+	logf = open_memstream(&logbuf, &logsize);
+	if (logf)
+		rte_openlog_stream(logf);
+	/* ...and its usage text (printed to stdout on a bad --eal) is not shown. */
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved_out >= 0 && saved_err >= 0 && nullfd >= 0) {
+		dup2(nullfd, STDOUT_FILENO);
+		dup2(nullfd, STDERR_FILENO);
+	}
 	rc = rte_eal_init(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	if (saved_out >= 0) {
+		dup2(saved_out, STDOUT_FILENO);
+		close(saved_out);
+	}
+	if (saved_err >= 0) {
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_err);
+	}
+	if (nullfd >= 0)
+		close(nullfd);
 	if (rc < 0) {
-		snprintf(err, errlen, "DPDK EAL init failed: %s (check --lcores, --dpdk %s and --eal)",
-			 rte_strerror(rte_errno), conf->devargs[0]);
+		char last[160] = "";
+
+		if (logf) {
+			fflush(logf);
+			last_log_line(logbuf, last, sizeof(last));
+		}
+		snprintf(err, errlen, "DPDK EAL init failed: %s%s%s (check --lcores, --dpdk %s and --eal)",
+			 rte_strerror(rte_errno), last[0] ? ": " : "", last, conf->devargs[0]);
 		errno = rte_errno ? rte_errno : EINVAL;
 		goto out;
 	}
@@ -540,8 +717,7 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	rte_eth_macaddr_get(p->port_id[0], &mac);
 	memcpy(port->info.mac, mac.addr_bytes, 6);
 	port->info.mtu = mtu;
-	free(extra);
-	return port;
+	goto out;
 fail:
 	if (p)
 		for (d = 0; d < p->nb_devs; d++)
@@ -552,8 +728,16 @@ fail:
 	free(p);
 	free(port);
 	port = NULL;
-	rte_eal_cleanup();
+	eal_cleanup();
 out:
+	if (logf) {
+		fflush(logf);
+		if (!port && !err[0] && logbuf)
+			last_log_line(logbuf, err, errlen);
+		rte_openlog_stream(stderr);
+		fclose(logf);
+		free(logbuf);
+	}
 	free(extra);
 	return port;
 }

@@ -304,6 +304,12 @@ void *pg_udp_client_main(void *arg)
 						pace_rewind(f, (unsigned int)(due - n));
 					work += n;
 				}
+			} else if (f->state == PG_FLOW_FIN && lc->no_peer) {
+				/* a sink answers nothing: the stream ends when it stops sending */
+				f->state = PG_FLOW_DONE;
+				if (!post_end(lc, f, 0, now_ns))
+					f->state = PG_FLOW_END_PENDING;
+				active--;
 			} else if (f->state == PG_FLOW_FIN) {
 				if (now >= f->fin_next_tsc) {
 					if (f->fin_tries >= FIN_MAX_TRIES) {

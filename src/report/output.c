@@ -379,6 +379,60 @@ static json_t *start_json(const struct pg_report_conf *c, const struct pg_group 
 	return st;
 }
 
+/*
+ * --no-peer: what each dataplane lcore achieved (the streams it sent), and what that cost
+ * in TSC cycles per packet (the lcore polls without pause while it sends unpaced).
+ * Prints text lines or returns a JSON array (json != 0).
+ */
+static json_t *lcore_rates(FILE *out, const struct pg_report_conf *c, const struct pg_group *g,
+			   int json)
+{
+	json_t *arr = json ? json_array() : NULL;
+	unsigned int lc, i;
+
+	for (lc = 0; lc < PG_MAX_LCORES_R; lc++) {
+		uint64_t pk = 0, by = 0, t0 = UINT64_MAX, t1 = 0;
+		double secs, pps, bps, cyc;
+		char bb[32];
+
+		for (i = 0; i < g->nstreams; i++) {
+			const struct pg_stream *s = g->s[i];
+
+			if (s->lcore != lc || !s->tot.tx_pkts)
+				continue;
+			pk += s->tot.tx_pkts;
+			by += s->tot.tx_bytes;
+			if (s->first_ns && s->first_ns < t0)
+				t0 = s->first_ns;
+			if (s->last_ns > t1)
+				t1 = s->last_ns;
+		}
+		if (!pk || t1 <= t0)
+			continue;
+		secs = (double)(t1 - t0) / 1e9;
+		pps = (double)pk / secs;
+		bps = (double)by * 8 / secs;
+		cyc = c->tsc_hz ? (double)c->tsc_hz / pps : 0;
+		if (json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "lcore", json_integer(lc));
+			json_object_set_new(o, "packets", json_integer((json_int_t)pk));
+			json_object_set_new(o, "bytes", json_integer((json_int_t)by));
+			json_object_set_new(o, "seconds", json_real(secs));
+			json_object_set_new(o, "packets_per_second", json_real(pps));
+			json_object_set_new(o, "bits_per_second", json_real(bps));
+			json_object_set_new(o, "cycles_per_packet", json_real(cyc));
+			json_array_append_new(arr, o);
+		} else {
+			pg_fmt_bits(bb, sizeof(bb), bps);
+			fprintf(out, "[lcore %u] %.2f sec  %llu datagrams  %.3f Mpps  %s  %.0f cycles/pkt\n", lc,
+				secs, (unsigned long long)pk, pps / 1e6, bb, cyc);
+		}
+	}
+	return arr;
+}
+
 static json_t *perfgen_json(const struct pg_report_conf *c, const struct pg_counter_kv *kv,
 			    unsigned int n, const struct pg_hist *lat)
 {
@@ -521,7 +575,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 					(unsigned long long)r->errors, (unsigned long long)r->datagrams,
 					pct(r->errors, r->datagrams), l2,
 					(unsigned long long)r->outorder);
-			} else {
+			} else if (!c->no_peer) {
 				fprintf(out, "[%3u] WARNING: no server report: the FIN was not acknowledged within 2 s (peer stopped or unreachable)\n",
 					s->id);
 			}
@@ -564,6 +618,9 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		json_object_set_new(cpuj, "remote_system", json_real(0));
 		json_object_set_new(end, "cpu_utilization_percent", cpuj);
 		json_object_set_new(end, "perfgen", perfgen_json(c, kv, nb_counters, lat_sum));
+		if (c->no_peer)
+			json_object_set_new(json_object_get(end, "perfgen"), "lcores",
+					    lcore_rates(out, c, g, 1));
 		json_object_set_new(root, "end", end);
 		json_object_set_new(root, "perfgen", perfgen_json(c, kv, nb_counters, NULL));
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
@@ -592,6 +649,8 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 				}
 			}
 		}
+		if (c->no_peer)
+			lcore_rates(out, c, g, 0);
 		for (i = 0; i < nb_counters; i++)
 			fprintf(out, "perfgen: %s %llu\n", kv[i].name, (unsigned long long)kv[i].value);
 	}

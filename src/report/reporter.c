@@ -169,8 +169,12 @@ static struct pg_stream *stream_of(struct pg_reporter *r, const struct pg_msg_hd
 {
 	struct pg_stream *s;
 
-	if (r->conf.role == PG_ROLE_CLIENT)
-		return h->slot < r->nb_client && r->client[h->slot].used ? &r->client[h->slot] : NULL;
+	if (r->conf.role == PG_ROLE_CLIENT) {
+		if (h->slot >= r->nb_client || !r->client[h->slot].used)
+			return NULL;
+		r->client[h->slot].lcore = h->lcore;
+		return &r->client[h->slot];
+	}
 	if (h->lcore >= PG_MAX_LCORES_R || h->slot >= PG_SERVER_SLOTS_R)
 		return NULL;
 	s = r->by_slot[h->lcore][h->slot];
@@ -422,7 +426,7 @@ int pg_reporter_finish(struct pg_reporter *r, uint64_t now_ns)
 			continue;
 		if (g == r->client_group)
 			for (k = 0; k < g->nstreams; k++)
-				if (!g->s[k]->has_report)
+				if (!g->s[k]->has_report && !r->conf.no_peer)
 					rc = 1;
 		group_finish(r, g, now_ns);
 	}
