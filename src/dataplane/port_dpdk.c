@@ -535,7 +535,9 @@ static int precheck_dev(const char *devargs, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	iface = strstr(devargs, "iface=");
+	/* net_tap/net_tun create their interface; the others attach to an existing one */
+	iface = strncmp(devargs, "net_tap", 7) && strncmp(devargs, "net_tun", 7) ?
+		strstr(devargs, "iface=") : NULL;
 	if (iface) {
 		char name[IF_NAMESIZE + 1];
 		size_t len = strcspn(iface + 6, ",");
