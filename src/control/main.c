@@ -6,6 +6,7 @@
 #include "opts.h"
 #include "dataplane.h"
 #include "redirect.h"
+#include "capture.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -84,6 +85,7 @@ struct run {
 	unsigned int nb_hists;
 	struct pg_reporter *rep;
 	struct pg_redirect *redir;  /* client with several lcores */
+	struct pg_capture *cap;     /* --pcap-out */
 	atomic_uint flows_left;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
@@ -297,9 +299,9 @@ static unsigned int read_counters(void *arg, struct pg_report_counter *out, unsi
 {
 	static const char *const names[] = { "rx_not_ours", "rx_bad_frame", "rx_bad_iperf2_header",
 		"rx_stale_fin", "rx_flow_table_full", "tx_ring_full", "rx_unsupported_mode",
-		"rx_redirect_ring_full" };
+		"rx_redirect_ring_full", "pcap_out_dropped" };
 	struct run *r = arg;
-	uint64_t v[8] = { 0 };
+	uint64_t v[9] = { 0 };
 	unsigned int i, n = 0;
 
 	for (i = 0; i < r->nb_dp; i++) {
@@ -314,7 +316,8 @@ static unsigned int read_counters(void *arg, struct pg_report_counter *out, unsi
 		v[6] += atomic_load(&s->rx_unsupported);
 		v[7] += atomic_load(&s->rx_redirect_full);
 	}
-	for (i = 0; i < 8 && n < max; i++) {
+	v[8] = pg_capture_dropped(r->cap);
+	for (i = 0; i < 9 && n < max; i++) {
 		out[n].name = names[i];
 		out[n++].value = v[i];
 	}
@@ -592,10 +595,39 @@ static int run_analyze(struct run *r, const char *path)
 	return 0;
 }
 
+/* --pcap-out: the writer thread and one record ring per dataplane lcore. */
+static int start_capture(struct run *r)
+{
+	char err[256];
+	unsigned int i;
+
+	if (!r->o.pcap_out)
+		return 0;
+	r->cap = pg_capture_start(r->o.pcap_out, r->port->info.ifname, r->nb_dp, r->o.pcap_snaplen,
+				  r->o.pcap_ring_mb, err, sizeof(err));
+	if (!r->cap)
+		return fail("%s", err);
+	for (i = 0; i < r->nb_dp; i++)
+		r->lc[i].cap = r->cap;
+	return 0;
+}
+
+static void stop_capture(struct run *r)
+{
+	if (!r->cap)
+		return;
+	if (r->cap->error)
+		fprintf(stderr, "perfgen: --pcap-out %s: writing stopped: %s\n", r->o.pcap_out,
+			strerror(-r->cap->error));
+	pg_capture_stop(r->cap);
+	r->cap = NULL;
+}
+
 static void cleanup(struct run *r)
 {
 	unsigned int i;
 
+	stop_capture(r);
 	pg_port_close(r->port);
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
@@ -679,6 +711,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = open_port(&r);
+	if (!rc)
+		rc = start_capture(&r);
 	if (rc)
 		goto out;
 

@@ -38,6 +38,9 @@ static const struct opt_def defs[] = {
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
 	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
 	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },
+	{ "pcap-out", 0, K_STR, F(pcap_out), 0, 0, "FILE", "write what perfgen sends and receives to FILE (pcapng, from a writer thread; see --pcap-snaplen, --pcap-ring)" },
+	{ "pcap-snaplen", 0, K_U32, F(pcap_snaplen), 16, 232, "BYTES", "bytes kept per frame with --pcap-out (default 192: headers and the whole iperf2 header, so analyze sees trip-times)" },
+	{ "pcap-ring", 0, K_U32, F(pcap_ring_mb), 1, 1048576, "MB", "disk bound for --pcap-out: FILE and FILE.1 hold the last MB of traffic (default 64)" },
 	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
@@ -183,6 +186,8 @@ int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t er
 	o->duration = 10;
 	o->parallel = 1;
 	o->resolve_ms = 3000;
+	o->pcap_snaplen = 192;
+	o->pcap_ring_mb = 64;
 	o->wire = "iperf2";
 
 	sopts[k++] = ':';

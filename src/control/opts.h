@@ -39,6 +39,8 @@ struct pg_opts {
 	int json;
 	int one_off;        /* -1 */
 	int no_peer;        /* --no-peer */
+	const char *pcap_out;
+	uint32_t pcap_snaplen, pcap_ring_mb;
 	const char *dst_mac; /* --dst-mac */
 	uint32_t port;      /* -p */
 	int enhanced;       /* -e: accepted; output is always enhanced */

@@ -6,6 +6,7 @@
  */
 #include "dataplane_priv.h"
 #include "redirect.h"
+#include "capture.h"
 #include "frame.h"
 
 #define FIN_RETRY_NS 10000000ull /* iperf2: resend the FIN every 10 ms ... */
@@ -108,6 +109,11 @@ static unsigned int send_data(struct pg_lcore *lc, struct pg_client_flow *f, uns
 	for (i = 0; i < got; i++)
 		fill_data(f, &pkts[i], now_ns);
 	sent = ops->tx_burst(lc->q, pkts, got);
+	/* Reading a buffer after tx_burst is safe: only this lcore writes it, at its next alloc. */
+	if (lc->cap)
+		for (i = 0; i < sent; i++)
+			pg_capture_frame(lc->cap, lc->idx, pkts[i].data, pkts[i].len, now_ns,
+					 PG_PCAPNG_DIR_OUT);
 	if (sent < got) {
 		/* Give the unsent buffers back and rewind their sequence numbers. */
 		ops->tx_free(lc->q, &pkts[sent], got - sent);
@@ -144,10 +150,13 @@ static void send_fin(struct pg_lcore *lc, struct pg_client_flow *f, uint64_t now
 		pg_csum_add_stamp(f->csum0, pkt.data + PG_UDP_FRAME_HDR_LEN);
 	pkt.len = PG_UDP_FRAME_HDR_LEN + f->payload_len;
 	f->next_seq = keep;
-	if (ops->tx_burst(lc->q, &pkt, 1) != 1)
+	if (ops->tx_burst(lc->q, &pkt, 1) != 1) {
 		ops->tx_free(lc->q, &pkt, 1);
-	else
+	} else {
 		f->fin_tries++;
+		if (lc->cap)
+			pg_capture_frame(lc->cap, lc->idx, pkt.data, pkt.len, now_ns, PG_PCAPNG_DIR_OUT);
+	}
 }
 
 /* Handles a datagram from the server to one of our source ports: the AckFIN. */
@@ -337,6 +346,10 @@ void *pg_udp_client_main(void *arg)
 			for (i = 0; i < n; i++) {
 				struct pg_frame fr;
 
+				if (lc->cap)
+					pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len,
+							 rx[i].rx_ts_ns ? rx[i].rx_ts_ns : now_ns,
+							 PG_PCAPNG_DIR_IN);
 				if (pg_frame_classify(rx[i].data, rx[i].len, 0, 1, &fr) == PG_FRAME_OK &&
 				    fr.proto == PG_IPPROTO_UDP) {
 					unsigned int o = lc->redir ? pg_redirect_owner(lc->redir, fr.dport)

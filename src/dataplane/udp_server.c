@@ -8,6 +8,7 @@
 #include "dataplane_priv.h"
 #include "frame.h"
 #include "hist.h"
+#include "capture.h"
 
 #include <math.h>
 
@@ -233,10 +234,14 @@ static void send_ack(struct pg_lcore *lc, struct pg_server_flow *f)
 	udp = (struct pg_udp_hdr *)(pkt.data + 34);
 	udp->csum = pg_udp_csum(ip, udp);
 	pkt.len = PG_UDP_FRAME_HDR_LEN + sizeof(f->ack);
-	if (ops->tx_burst(lc->q, &pkt, 1) == 1)
+	if (ops->tx_burst(lc->q, &pkt, 1) == 1) {
 		f->acks_sent++;
-	else
+		if (lc->cap)
+			pg_capture_frame(lc->cap, lc->idx, pkt.data, pkt.len,
+					 pg_clock_now_ns(&lc->clock, pg_rdtsc()), PG_PCAPNG_DIR_OUT);
+	} else {
 		ops->tx_free(lc->q, &pkt, 1);
+	}
 }
 
 #define LAT_LIMIT_NS 1000000000000ll /* beyond +-1000 s a timestamp is garbage, not latency */
@@ -394,8 +399,14 @@ void *pg_udp_server_main(void *arg)
 		now = pg_rdtsc();
 		now_ns = pg_clock_now_ns(&lc->clock, now);
 		if (n) {
-			for (i = 0; i < n; i++)
-				rx_one(lc, &rx[i], rx[i].rx_ts_ns ? rx[i].rx_ts_ns : now_ns, now);
+			for (i = 0; i < n; i++) {
+				uint64_t t = rx[i].rx_ts_ns ? rx[i].rx_ts_ns : now_ns;
+
+				if (lc->cap)
+					pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, t,
+							 PG_PCAPNG_DIR_IN);
+				rx_one(lc, &rx[i], t, now);
+			}
 			ops->rx_done(lc->q, rx, n);
 			atomic_fetch_add_explicit(&lc->stats.rx_frames, n, memory_order_relaxed);
 			pg_backoff_busy(&bo);

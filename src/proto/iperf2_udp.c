@@ -32,6 +32,14 @@ uint32_t pg_i2_udp_client_hdr(uint8_t hdr[160], const struct pg_i2_client_params
 	int32_t amount;
 
 	memset(&h, 0, sizeof(h));
+	if (p->trip_times && p->buflen && p->buflen < 128) {
+		/* iperf 2.1.8's "small trip-times": only 0x0002 at offset 16, the server takes the
+		 * first datagram's send time as the start (iperf-wire.md 2.1) */
+		memcpy(hdr, &h, sizeof(h));
+		hdr[16] = 0;
+		hdr[17] = 2;
+		return PG_I2_UDP_SEQ_LEN + 4;
+	}
 	if (p->trip_times) {
 		flags |= PG_I2_HEADER_UDPTESTS;
 		upper |= PG_I2_U_TRIPTIME;
