@@ -7,6 +7,7 @@
 #include "dataplane.h"
 #include "redirect.h"
 #include "capture.h"
+#include "replay.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -30,6 +31,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <arpa/inet.h>
+
+#include <jansson.h>
 
 #define RING_SIZE 4096
 #define HISTS_PER_LCORE 64
@@ -86,6 +89,8 @@ struct run {
 	struct pg_reporter *rep;
 	struct pg_redirect *redir;  /* client with several lcores */
 	struct pg_capture *cap;     /* --pcap-out */
+	struct pg_replay *replay;   /* perfgen replay */
+	const char *replay_path;
 	atomic_uint flows_left;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
@@ -194,7 +199,9 @@ static int open_port(struct run *r)
 		struct in_addr gw;
 
 		memset(&dc, 0, sizeof(dc));
-		if (!r->o.ip || parse_cidr(r->o.ip, &dc.ip4, &dc.prefix_len))
+		if (r->replay_path && !r->o.ip)
+			dc.no_ip = 1; /* a replay answers nothing */
+		else if (!r->o.ip || parse_cidr(r->o.ip, &dc.ip4, &dc.prefix_len))
 			return fail("--dpdk %s: needs --ip ADDR/PREFIX (e.g. --ip 198.18.0.1/24): DPDK owns the port, so perfgen answers ARP for it",
 				    r->o.dpdk);
 		if (r->o.gw) {
@@ -623,12 +630,141 @@ static void stop_capture(struct run *r)
 	r->cap = NULL;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	return strlen(s) == 17 && sscanf(s, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1],
+					 &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -EINVAL;
+}
+
+static void print_replay(const struct run *r, const struct pg_replay *rp, const char *ifname)
+{
+	const struct pg_replay_stats *st = &rp->st;
+	double secs = st->last_ns > st->first_ns ? (double)(st->last_ns - st->first_ns) / 1e9 : 0;
+	double want = (double)st->span_ns / 1e9 / (r->o.speed > 0 ? r->o.speed : 1);
+	double err_pct = want > 0 ? 100.0 * (secs - want) / want : 0;
+	double pps = secs > 0 ? (double)(st->frames - 1) / secs : 0;
+	double bps = secs > 0 ? (double)st->bytes * 8 / secs : 0;
+	const char *timing = r->o.topspeed ? "topspeed" : r->o.replay_pps ? "pps" : "capture";
+
+	if (r->o.json) {
+		json_t *o = json_object(), *sk = json_object(), *root = json_object();
+
+		json_object_set_new(o, "file", json_string(r->replay_path));
+		json_object_set_new(o, "dev", json_string(ifname));
+		json_object_set_new(o, "timing", json_string(timing));
+		json_object_set_new(o, "speed", json_real(r->o.speed > 0 ? r->o.speed : 1));
+		json_object_set_new(o, "frames", json_integer((json_int_t)st->frames));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+		json_object_set_new(o, "seconds", json_real(secs));
+		json_object_set_new(o, "capture_seconds", json_real((double)st->span_ns / 1e9));
+		if (!r->o.topspeed && !r->o.replay_pps)
+			json_object_set_new(o, "timing_error_percent", json_real(err_pct));
+		json_object_set_new(o, "packets_per_second", json_real(pps));
+		json_object_set_new(o, "bits_per_second", json_real(bps));
+		json_object_set_new(o, "late_max_ns", json_integer((json_int_t)st->late_max_ns));
+		json_object_set_new(o, "late_mean_ns",
+				    json_integer((json_int_t)(st->frames ? st->late_sum_ns / st->frames : 0)));
+		json_object_set_new(o, "loops", json_integer(rp->loops_done));
+		json_object_set_new(sk, "too_big", json_integer((json_int_t)rp->skipped_big));
+		json_object_set_new(sk, "not_ethernet", json_integer((json_int_t)rp->skipped_link));
+		json_object_set_new(sk, "bad_records", json_integer((json_int_t)rp->bad_records));
+		json_object_set_new(o, "skipped", sk);
+		json_object_set_new(o, "truncated", json_integer((json_int_t)rp->truncated));
+		json_object_set_new(o, "time_backwards", json_integer((json_int_t)rp->time_backwards));
+		json_object_set_new(root, "replay", o);
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		fputc('\n', stdout);
+		json_decref(root);
+		return;
+	}
+	printf("replayed %llu frames (%llu bytes) in %.3f s: %.0f pps, %.3f Mbits/sec\n",
+	       (unsigned long long)st->frames, (unsigned long long)st->bytes, secs, pps, bps / 1e6);
+	if (!r->o.topspeed && !r->o.replay_pps)
+		printf("timing: capture span %.3f s at %gx -> %.3f s expected, %+.3f%%; late max %.1f us, mean %.1f us\n",
+		       (double)st->span_ns / 1e9, r->o.speed > 0 ? r->o.speed : 1, want, err_pct,
+		       (double)st->late_max_ns / 1e3,
+		       st->frames ? (double)st->late_sum_ns / (double)st->frames / 1e3 : 0);
+	if (rp->skipped_big || rp->skipped_link || rp->bad_records || rp->truncated || rp->time_backwards)
+		printf("skipped: %llu longer than the port's buffers, %llu not Ethernet, %llu malformed records; %llu truncated by the capture (sent as captured), %llu with time going back\n",
+		       (unsigned long long)rp->skipped_big, (unsigned long long)rp->skipped_link,
+		       (unsigned long long)rp->bad_records, (unsigned long long)rp->truncated,
+		       (unsigned long long)rp->time_backwards);
+}
+
+/* perfgen replay FILE --dev IF | --dpdk DEV: one dataplane lcore keeps the frames' order. */
+static int run_replay(struct run *r)
+{
+	struct pg_replay_conf rc;
+	char err[320];
+	struct in_addr a;
+	int e;
+
+	if (r->nb_dp != 1)
+		return fail("replay: one dataplane lcore (frames keep their order); --lcores %s gives %u",
+			    r->lcore_str, r->nb_dp);
+	memset(&rc, 0, sizeof(rc));
+	rc.path = r->replay_path;
+	rc.speed = r->o.speed > 0 ? r->o.speed : 1;
+	rc.timing = r->o.topspeed ? PG_REPLAY_TOPSPEED : r->o.replay_pps ? PG_REPLAY_PPS : PG_REPLAY_CAPTURE;
+	rc.pps = r->o.replay_pps;
+	rc.loops = r->o.loops;
+	rc.frame_size = r->port->info.frame_size;
+	if (r->o.rw_smac) {
+		if (!strcmp(r->o.rw_smac, "port"))
+			memcpy(rc.rw.smac, r->port->info.mac, 6);
+		else if (parse_mac(r->o.rw_smac, rc.rw.smac))
+			return fail("--rewrite-smac %s: expected six hex bytes or \"port\"", r->o.rw_smac);
+		rc.rw.set_smac = 1;
+	}
+	if (r->o.rw_dmac) {
+		if (parse_mac(r->o.rw_dmac, rc.rw.dmac))
+			return fail("--rewrite-dmac %s: expected six hex bytes, e.g. 02:00:00:00:00:01", r->o.rw_dmac);
+		rc.rw.set_dmac = 1;
+	}
+	if (r->o.rw_sip) {
+		if (inet_pton(AF_INET, r->o.rw_sip, &a) != 1)
+			return fail("--rewrite-sip %s: not an IPv4 address", r->o.rw_sip);
+		rc.rw.sip = a.s_addr;
+		rc.rw.set_sip = 1;
+	}
+	if (r->o.rw_dip) {
+		if (inet_pton(AF_INET, r->o.rw_dip, &a) != 1)
+			return fail("--rewrite-dip %s: not an IPv4 address", r->o.rw_dip);
+		rc.rw.dip = a.s_addr;
+		rc.rw.set_dip = 1;
+	}
+	rc.rw.fix_csum = (uint8_t)r->o.rw_csum;
+	r->replay = pg_replay_start(&rc, err, sizeof(err));
+	if (!r->replay)
+		return fail("%s", err);
+	r->lc[0].port = r->port;
+	r->lc[0].q = r->port->queue[0];
+	r->lc[0].replay = r->replay;
+	if (!r->o.json)
+		printf("Replaying %s through %s %s on %s (lcores %s): %s\n", r->replay_path,
+		       r->port->info.backend, r->port->info.mode, r->port->info.ifname, r->lcore_str,
+		       r->o.topspeed ? "top speed" : r->o.replay_pps ? "evenly spaced" : "capture timing");
+	e = launch(r, &r->lc[0], pg_replay_main);
+	if (e)
+		return fail("cannot start the replay lcore: %s", strerror(-e));
+	while (!atomic_load(&r->lc[0].done))
+		sleep_ns(POLL_NS);
+	join(r, &r->lc[0]);
+	if (r->replay->feeder_err)
+		return fail("replay %s: %s", r->replay_path, strerror(-r->replay->feeder_err));
+	print_replay(r, r->replay, r->port->info.ifname);
+	return 0;
+}
+
 static void cleanup(struct run *r)
 {
 	unsigned int i;
 
 	stop_capture(r);
+	if (r->replay)
+		atomic_store(&r->replay->stop, 1);
 	pg_port_close(r->port);
+	pg_replay_free(r->replay);
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
@@ -668,6 +804,38 @@ int main(int argc, char **argv)
 		if (!rc) {
 			pg_tsc_calibrate(&r.tsc, 50);
 			rc = run_analyze(&r, argv[2]);
+		}
+		cleanup(&r);
+		return rc;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "replay")) {
+		/* perfgen replay FILE (--dev IF | --dpdk DEV) [options] */
+		if (argc < 3 || argv[2][0] == '-') {
+			fprintf(stderr, "perfgen: usage: perfgen replay FILE.pcap|pcapng (--dev IF | --dpdk DEVARGS) [--speed N | --pps R | --topspeed] [--loop N] [--rewrite-...]\n");
+			return 2;
+		}
+		if (pg_opts_parse(&r.o, argc - 2, argv + 2, err, sizeof(err))) {
+			fprintf(stderr, "perfgen: replay: %s\n", err);
+			return 2;
+		}
+		r.replay_path = argv[2];
+		if (!r.o.dev == !r.o.dpdk)
+			return fail("%s", "replay: give one port: --dev IFACE (native AF_XDP) or --dpdk DEVARGS (DPDK)");
+		if (r.o.client || r.o.server)
+			return fail("%s", "replay: -c/-s do not apply (the capture says where frames go; see --rewrite-*)");
+		if ((r.o.topspeed != 0) + (r.o.replay_pps != 0) + (r.o.speed > 0) > 1)
+			return fail("%s", "replay: --speed, --pps and --topspeed are exclusive");
+		rc = setup_lcores(&r);
+		if (!rc)
+			rc = pg_tsc_calibrate(&r.tsc, 200);
+		if (!rc)
+			rc = open_port(&r);
+		if (!rc) {
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_signal;
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			rc = run_replay(&r);
 		}
 		cleanup(&r);
 		return rc;

@@ -41,6 +41,15 @@ static const struct opt_def defs[] = {
 	{ "pcap-out", 0, K_STR, F(pcap_out), 0, 0, "FILE", "write what perfgen sends and receives to FILE (pcapng, from a writer thread; see --pcap-snaplen, --pcap-ring)" },
 	{ "pcap-snaplen", 0, K_U32, F(pcap_snaplen), 16, 232, "BYTES", "bytes kept per frame with --pcap-out (default 192: headers and the whole iperf2 header, so analyze sees trip-times)" },
 	{ "pcap-ring", 0, K_U32, F(pcap_ring_mb), 1, 1048576, "MB", "disk bound for --pcap-out: FILE and FILE.1 hold the last MB of traffic (default 64)" },
+	{ "speed", 0, K_DOUBLE, F(speed), 0.001, 1e6, "N", "replay: N times the captured rate (default 1: the capture's own timing)" },
+	{ "pps", 0, K_U64, F(replay_pps), 1, 1e10, "RATE", "replay: evenly spaced at RATE frames/s instead of the capture's timing" },
+	{ "topspeed", 0, K_FLAG, F(topspeed), 0, 0, NULL, "replay: as fast as the port takes them" },
+	{ "loop", 0, K_U32, F(loops), 0, 4294967295.0, "N", "replay: times through the file (default 1; 0 = until Ctrl-C)" },
+	{ "rewrite-smac", 0, K_STR, F(rw_smac), 0, 0, "MAC", "replay: source MAC (\"port\" = the port's own)" },
+	{ "rewrite-dmac", 0, K_STR, F(rw_dmac), 0, 0, "MAC", "replay: destination MAC" },
+	{ "rewrite-sip", 0, K_STR, F(rw_sip), 0, 0, "ADDR", "replay: IPv4 source (checksums patched)" },
+	{ "rewrite-dip", 0, K_STR, F(rw_dip), 0, 0, "ADDR", "replay: IPv4 destination (checksums patched)" },
+	{ "rewrite-csum", 0, K_FLAG, F(rw_csum), 0, 0, NULL, "replay: recompute IPv4/TCP/UDP checksums (captures from the sending host carry offloaded, partial ones)" },
 	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
@@ -187,6 +196,7 @@ int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t er
 	o->parallel = 1;
 	o->resolve_ms = 3000;
 	o->pcap_snaplen = 192;
+	o->loops = 1;
 	o->pcap_ring_mb = 64;
 	o->wire = "iperf2";
 

@@ -39,6 +39,13 @@ struct pg_opts {
 	int json;
 	int one_off;        /* -1 */
 	int no_peer;        /* --no-peer */
+	/* perfgen replay */
+	double speed;
+	uint64_t replay_pps;
+	int topspeed;
+	uint32_t loops;
+	const char *rw_smac, *rw_dmac, *rw_sip, *rw_dip;
+	int rw_csum;
 	const char *pcap_out;
 	uint32_t pcap_snaplen, pcap_ring_mb;
 	const char *dst_mac; /* --dst-mac */

@@ -22,6 +22,7 @@ struct pg_ring;
 struct pg_hist;
 struct pg_redirect;
 struct pg_capture;
+struct pg_replay;
 
 #define PG_MAX_LCORES 64
 #define PG_CACHE_LINE 64
@@ -107,6 +108,7 @@ struct pg_lcore {
 	uint64_t tick_cyc;         /* post deltas every tick */
 	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
 	struct pg_capture *cap;    /* --pcap-out; NULL when off */
+	struct pg_replay *replay;  /* perfgen replay */
 	atomic_uint *flows_left;   /* with redir: client flows still open on all lcores (an lcore
 				    * keeps polling its queue for the others until it is 0) */
 

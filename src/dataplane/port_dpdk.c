@@ -591,7 +591,7 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!conf->ip4) {
+	if (!conf->ip4 && !conf->no_ip) {
 		snprintf(err, errlen, "--dpdk %s: needs --ip ADDR/PREFIX (DPDK owns the port, so perfgen answers ARP for that address)",
 			 conf->devargs[0]);
 		errno = EINVAL;

@@ -19,6 +19,7 @@ struct pg_dpdk_conf {
 	const char *eal_extra;   /* --eal "..." (split on spaces) */
 	unsigned int nb_queues;  /* one RX/TX queue pair per dataplane lcore */
 	uint32_t ip4;            /* --ip (BE) */
+	int no_ip;               /* replay: no address, nothing answered */
 	uint8_t prefix_len;
 	uint32_t gw4;            /* --gw (BE), 0 = none */
 	const uint8_t *tx_prefill;

@@ -14,14 +14,15 @@ clang -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null ||
 
 inc=(-I"$src/src" -I"$src/src/proto" -I"$src/src/dataplane" -I"$src/src/report" -I"$src/src/control")
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/pcap.c)
+proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/pcap.c "$src"/src/proto/rewrite.c)
 declare -A extra=(
 	[iperf2]="${proto[*]}"
 	[pcap]="${proto[*]}"
+	[rewrite]="${proto[*]}"
 	[opts]="$src/src/control/opts.c $src/src/dataplane/lcore.c"
 )
 rc=0
-for t in iperf2 pcap opts; do
+for t in iperf2 pcap rewrite opts; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }
