@@ -11,6 +11,8 @@
 #   64-byte frames into DPDK's net_null sink (no-rx=1), one dataplane lcore each:
 #     perfgen --no-peer (iperf2 header, sequence + timestamp + UDP checksum per packet)
 #     dpdk-testpmd --forward-mode=txonly (constant frames)
+#   offline analysis: `perfgen analyze` on a generated 2M-frame capture in the page cache,
+#     and the cost of each stage (read / classify / iperf2 accounting)
 #
 # Usage: sudo scripts/bench.sh [SECONDS]
 set -uo pipefail
@@ -97,6 +99,17 @@ if command -v dpdk-testpmd >/dev/null; then
 	nn_tp=${nn_tp:-0}
 fi
 
+# --- offline analysis rate
+an_pps=0
+python3 scripts/gen-bench-pcap.py 2000000 "$tmp/big.pcap"
+cat "$tmp/big.pcap" > /dev/null   # into the page cache
+build/tests/unit/bench_analyze "$tmp/big.pcap" > /dev/null 2>&1
+build/tests/unit/bench_analyze "$tmp/big.pcap" > "$tmp/stages.txt" 2>&1
+t0=$(date +%s.%N)
+build/perfgen analyze "$tmp/big.pcap" -J > "$tmp/an.json" 2>/dev/null
+t1=$(date +%s.%N)
+an_pps=$(python3 -c "print(2000000 / ($t1 - $t0))")
+
 python3 - "$pg_pps" "$ip_pps" "$tp_pps" "$tsc_hz" "$pg_rx" "$pd_pps" "$nn_pg" "$nn_tp" <<'PY'
 import sys
 pg, ip, tp, hz, pgrx, pd, nnpg, nntp = (float(x or 0) for x in sys.argv[1:])
@@ -118,3 +131,7 @@ for name, v in (("perfgen --no-peer (seq + stamp + csum)", nnpg), ("dpdk-testpmd
     cyc = hz / v if v and hz else 0
     print(f"{name:44} {v/1e6:8.3f} {cyc:8.0f} {v / nntp if nntp else 0:10.2f}")
 PY
+echo
+echo "offline analysis of 2,000,000 frames (one iperf2 UDP stream, capture in the page cache):"
+python3 -c "print(f'  perfgen analyze (whole process: start-up, TSC calibration, reporter): {$an_pps/1e6:.2f} Mpps')"
+sed 's/^/  stage /' "$tmp/stages.txt"

@@ -347,7 +347,7 @@ static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_n
 		record_latency(f, transit);
 }
 
-static void tick(struct pg_lcore *lc, uint64_t now, uint64_t now_ns, uint64_t linger)
+static void tick(struct pg_lcore *lc, uint64_t now, uint64_t linger)
 {
 	unsigned int s;
 
@@ -355,13 +355,15 @@ static void tick(struct pg_lcore *lc, uint64_t now, uint64_t now_ns, uint64_t li
 		struct pg_server_flow *f = &lc->sflows[s];
 
 		switch (f->state) {
+		/* Deltas carry the time of the flow's last datagram: the receive clock, which is
+		 * capture time under analyze (now_ns is the machine's clock there). */
 		case PG_FLOW_RUN:
-			post_delta(lc, f, s, now_ns, PG_MSG_FLOW_DELTA);
+			post_delta(lc, f, s, f->last_ns, PG_MSG_FLOW_DELTA);
 			if (f->trip_times)
-				swap_hist(lc, f, s, now_ns);
+				swap_hist(lc, f, s, f->last_ns);
 			break;
 		case PG_FLOW_END_PENDING:
-			post_delta(lc, f, s, now_ns, PG_MSG_FLOW_END);
+			post_delta(lc, f, s, f->last_ns, PG_MSG_FLOW_END);
 			break;
 		case PG_FLOW_DONE:
 			if (f->hist) {
@@ -414,7 +416,7 @@ void *pg_udp_server_main(void *arg)
 			pg_backoff_idle(&bo, lc->idle, 200000, &lc->stats);
 		}
 		if (now >= next_tick) {
-			tick(lc, now, now_ns, linger);
+			tick(lc, now, linger);
 			next_tick = now + tick_cyc;
 			if (now >= next_anchor) {
 				pg_clock_reanchor(&lc->clock, tsc);
@@ -428,9 +430,12 @@ void *pg_udp_server_main(void *arg)
 		struct pg_msg m;
 		unsigned int s;
 
+		/* stamped with the flow's last datagram: with a capture (analyze) that is capture
+		 * time, where the clock now is not */
 		for (s = 0; s < PG_SERVER_SLOTS; s++)
 			if (lc->sflows[s].state == PG_FLOW_RUN)
-				post_delta(lc, &lc->sflows[s], s, now_ns, PG_MSG_FLOW_DELTA);
+				post_delta(lc, &lc->sflows[s], s, lc->sflows[s].last_ns,
+					   PG_MSG_FLOW_DELTA);
 		pg_msg_init(&m, PG_MSG_LCORE_DONE, lc, 0, 0, now_ns);
 		while (!pg_post(lc, &m))
 			pg_backoff_idle(&bo, PG_IDLE_BACKOFF, 100000, &lc->stats);
