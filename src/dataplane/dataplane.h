@@ -86,6 +86,31 @@ struct pg_server_flow {
 	uint8_t ack[128];          /* the AckFIN, kept to answer FIN retries */
 } __attribute__((aligned(PG_CACHE_LINE)));
 
+/* One iperf2 TCP stream on the userspace TCP engine (tcp_iperf2.c): client or server. */
+struct pg_tcp_conn;
+struct pg_tcp_stack;
+struct pg_tcp_flow {
+	struct pg_tcp_conn *c;
+	struct pg_lcore *lc;
+	uint16_t id;               /* client: stream index; server: slot */
+	uint8_t state;             /* enum pg_flow_state */
+	uint8_t started;           /* server: header seen and FLOW_START posted */
+	uint32_t gen;
+	uint16_t sport, dport;     /* client: ours, the server's */
+	uint64_t start_tsc, end_tsc; /* client: first connect, -t (0 = none) */
+	uint64_t amount;           /* client: -n data bytes (0 = time-limited) */
+	uint64_t limit;            /* client: stream bytes released to the engine */
+	uint64_t acked, rx_bytes;  /* stream bytes acknowledged / received */
+	uint64_t posted_tx, posted_rx;
+	uint32_t posted_retrans;
+	uint64_t first_ns, last_ns;
+	int err;
+	/* server: the client header (the stream's first bytes) */
+	uint32_t hgot, hneed;
+	uint8_t hbuf[128];
+	uint8_t sndbuf[64];        /* the CLIENTHDRACK goes out through the engine's copy mode */
+} __attribute__((aligned(PG_CACHE_LINE)));
+
 struct pg_lcore_stats {        /* lcore-wide drop counters, read by the reporter at exit */
 	_Atomic uint64_t rx_frames, rx_not_ours, rx_bad_frame, rx_bad_hdr, rx_stale_fin;
 	_Atomic uint64_t rx_table_full, tx_full, idle_sleeps, rx_unsupported;
@@ -120,6 +145,13 @@ struct pg_lcore {
 	uint8_t no_peer;            /* streams end without the FIN exchange (sink) */
 	uint8_t local_mac[6], peer_mac[6];
 
+	/* TCP (iperf2 over the userspace engine) */
+	struct pg_tcp_stack *tcp;
+	struct pg_tcp_flow *tflows;     /* client: nb_cflows; server: PG_SERVER_SLOTS */
+	const uint8_t *tcp_img;         /* client: one write (header + pattern) */
+	uint32_t tcp_hdrlen, tcp_buflen;
+	uint16_t tcp_port;              /* server: listening port */
+
 	/* server */
 	struct pg_server_flow *sflows;  /* PG_SERVER_SLOTS */
 	uint16_t server_ports[PG_SERVER_MAX_PORTS];
@@ -133,6 +165,15 @@ struct pg_lcore {
 /* Thread bodies (pthread start routines); arg is the struct pg_lcore. */
 void *pg_udp_client_main(void *arg);
 void *pg_udp_server_main(void *arg);
+void *pg_tcp_client_main(void *arg);
+void *pg_tcp_server_main(void *arg);
+
+/*
+ * Sets up lc->tcp on the lcore's port (memory for max_conns connections, our MAC/IPv4,
+ * the port's MTU, congestion control "cubic" or "reno"). Setup-time; 0 or -errno.
+ */
+int pg_tcp_lcore_init(struct pg_lcore *lc, unsigned int max_conns, const char *cc);
+void pg_tcp_lcore_free(struct pg_lcore *lc);
 
 /*
  * Prepares a client flow: frame template, checksums, pacing (rate in bits/s or pps),

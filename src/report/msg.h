@@ -37,6 +37,10 @@ struct pg_msg_counters {
 	int64_t jitter_x16;  /* current, ns x 16 */
 	int64_t last_id;     /* current highest sequence (server) */
 	uint64_t errs;       /* TX ring full / drops attributable to the flow */
+	/* TCP: retransmitted segments (delta); congestion window and smoothed RTT (current) */
+	uint32_t retrans;
+	uint32_t cwnd;
+	uint32_t rtt_us, rttvar_us;
 };
 
 struct pg_msg_flow_start {

@@ -89,8 +89,14 @@ void pg_print_client_header(FILE *out, const struct pg_report_conf *c,
 	if (c->json)
 		return;
 	fprintf(out, "------------------------------------------------------------\n");
-	fprintf(out, "Client connecting to %s, UDP port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
-		c->host, c->port, PERFGEN_VERSION, c->backend, c->xdp_mode, c->ifname, c->lcores);
+	fprintf(out, "Client connecting to %s, %s port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
+		c->host, c->tcp ? "TCP" : "UDP", c->port, PERFGEN_VERSION, c->backend, c->xdp_mode,
+		c->ifname, c->lcores);
+	if (c->tcp) {
+		fprintf(out, "Write buffer size: %u Byte, userspace TCP (%s)\n", c->len,
+			c->cc ? c->cc : "cubic");
+		goto conns;
+	}
 	if (c->rate_pps)
 		snprintf(rate, sizeof(rate), "%llu pps", (unsigned long long)c->rate);
 	else if (c->rate)
@@ -99,13 +105,15 @@ void pg_print_client_header(FILE *out, const struct pg_report_conf *c,
 		snprintf(rate, sizeof(rate), "unlimited");
 	fprintf(out, "Sending %u byte datagrams, rate %s per stream%s\n", c->len, rate,
 		c->trip_times ? ", trip-times" : "");
+conns:
 	fprintf(out, "------------------------------------------------------------\n");
 	for (i = 0; i < n; i++)
 		fprintf(out, "[%3u] local %s port %u connected with %s port %u\n", s[i].id,
 			ip_str(s[i].local_ip, a), s[i].local_port, ip_str(s[i].peer_ip, b),
 			s[i].peer_port);
 	if (c->interval_s > 0)
-		fprintf(out, "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n");
+		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth       Retr  Cwnd/RTT(var)\n" :
+				      "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n");
 	fflush(out);
 }
 
@@ -124,7 +132,8 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 		s->info.trip_times ? " (trip-times)" : "", peer,
 		s->info.unsupported ? " (requested mode not supported: served as a plain test)" : "");
 	if (c->interval_s > 0 && s->id == 1)
-		fprintf(out, "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n");
+		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth\n" :
+				      "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n");
 	fflush(out);
 }
 
@@ -229,6 +238,10 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 	unsigned int i;
 	double jit = 0;
 
+	if (c->tcp) {
+		pg_print_interval_tcp(out, c, g, a, b);
+		return;
+	}
 	memset(&sum, 0, sizeof(sum));
 	if (c->json) {
 		iv = json_object();
@@ -320,7 +333,7 @@ static json_t *sum_json(double secs, uint64_t bytes, int sender)
 	return o;
 }
 
-static json_t *start_json(const struct pg_report_conf *c, const struct pg_group *g)
+json_t *pg_json_start(const struct pg_report_conf *c, const struct pg_group *g)
 {
 	json_t *st = json_object(), *conn = json_array(), *ts = json_object(), *tst = json_object();
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], tbuf[64];
@@ -366,7 +379,7 @@ static json_t *start_json(const struct pg_report_conf *c, const struct pg_group 
 		json_object_set_new(st, "accepted_connection", ac);
 	}
 	json_object_set_new(st, "cookie", json_string(""));
-	json_object_set_new(tst, "protocol", json_string("UDP"));
+	json_object_set_new(tst, "protocol", json_string(c->tcp ? "TCP" : "UDP"));
 	json_object_set_new(tst, "num_streams", json_integer(g->nstreams));
 	json_object_set_new(tst, "blksize", json_integer(c->role == PG_ROLE_CLIENT ? c->len : 0));
 	json_object_set_new(tst, "omit", json_integer(0));
@@ -433,8 +446,8 @@ static json_t *lcore_rates(FILE *out, const struct pg_report_conf *c, const stru
 	return arr;
 }
 
-static json_t *perfgen_json(const struct pg_report_conf *c, const struct pg_counter_kv *kv,
-			    unsigned int n, const struct pg_hist *lat)
+json_t *pg_json_perfgen(const struct pg_report_conf *c, const struct pg_counter_kv *kv,
+			unsigned int n, const struct pg_hist *lat)
 {
 	json_t *o = json_object(), *d = json_object(), *l;
 	unsigned int i;
@@ -467,6 +480,10 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 	unsigned int i;
 	char by[32], bi[32], lt[96];
 
+	if (c->tcp) {
+		pg_print_final_tcp(out, c, g, kv, nb_counters);
+		return;
+	}
 	for (i = 0; i < g->nstreams; i++) {
 		const struct pg_stream *s = g->s[i];
 		double e = (double)(s->last_ns > g->t0 ? s->last_ns - g->t0 : 0) / 1e9;
@@ -484,7 +501,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		root = json_object();
 		end = json_object();
 		streams = json_array();
-		json_object_set_new(root, "start", start_json(c, g));
+		json_object_set_new(root, "start", pg_json_start(c, g));
 		json_object_set_new(root, "intervals", json_incref(g->intervals));
 	}
 
@@ -617,12 +634,12 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		json_object_set_new(cpuj, "remote_user", json_real(0));
 		json_object_set_new(cpuj, "remote_system", json_real(0));
 		json_object_set_new(end, "cpu_utilization_percent", cpuj);
-		json_object_set_new(end, "perfgen", perfgen_json(c, kv, nb_counters, lat_sum));
+		json_object_set_new(end, "perfgen", pg_json_perfgen(c, kv, nb_counters, lat_sum));
 		if (c->no_peer)
 			json_object_set_new(json_object_get(end, "perfgen"), "lcores",
 					    lcore_rates(out, c, g, 1));
 		json_object_set_new(root, "end", end);
-		json_object_set_new(root, "perfgen", perfgen_json(c, kv, nb_counters, NULL));
+		json_object_set_new(root, "perfgen", pg_json_perfgen(c, kv, nb_counters, NULL));
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', out);
 		json_decref(root);

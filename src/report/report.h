@@ -46,6 +46,8 @@ struct pg_report_conf {
 	uint64_t tsc_hz;
 	int one_off;                 /* -1: the server exits after its first test */
 	int no_peer;                 /* client into a sink: no server reports expected; per-lcore rates */
+	int tcp;                     /* iperf2 over TCP: no server report; retransmits, cwnd, RTT */
+	const char *cc;              /* TCP congestion control */
 	/* Fills out[0..max) with the dataplane's running drop counters; called whenever a
 	 * report is printed (they count since start, over all tests). May be NULL. */
 	unsigned int (*counters)(void *arg, struct pg_report_counter *out, unsigned int max);

@@ -61,6 +61,18 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *g,
 		    const void *counters, unsigned int nb_counters);
 
+/* TCP tests (output_tcp.c): iperf2 -e TCP lines, iperf3's TCP JSON (sender/receiver). */
+void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_group *g,
+			   double a, double b);
+void pg_print_final_tcp(FILE *out, const struct pg_report_conf *c, struct pg_group *g,
+			const struct pg_report_counter *kv, unsigned int nb_counters);
+
+/* JSON pieces shared by the UDP and TCP output (jansson json_t *, as void * here). */
+struct json_t;
+struct json_t *pg_json_start(const struct pg_report_conf *c, const struct pg_group *g);
+struct json_t *pg_json_perfgen(const struct pg_report_conf *c, const struct pg_report_counter *kv,
+			       unsigned int n, const struct pg_hist *lat);
+
 /* "1.25 MBytes" (1024-based) and "10.5 Mbits/sec" (1000-based), iperf2 style. */
 void pg_fmt_bytes(char *buf, size_t len, double bytes);
 void pg_fmt_bits(char *buf, size_t len, double bps);

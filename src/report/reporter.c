@@ -163,6 +163,13 @@ static void counters_add(struct pg_msg_counters *a, const struct pg_msg_counters
 	a->dups += d->dups;
 	a->errs += d->errs;
 	a->jitter_x16 = d->jitter_x16;
+	a->retrans += d->retrans;
+	if (d->cwnd)
+		a->cwnd = d->cwnd;
+	if (d->rtt_us) {
+		a->rtt_us = d->rtt_us;
+		a->rttvar_us = d->rttvar_us;
+	}
 }
 
 static struct pg_stream *stream_of(struct pg_reporter *r, const struct pg_msg_hdr *h)
@@ -426,7 +433,8 @@ int pg_reporter_finish(struct pg_reporter *r, uint64_t now_ns)
 			continue;
 		if (g == r->client_group)
 			for (k = 0; k < g->nstreams; k++)
-				if (!g->s[k]->has_report && !r->conf.no_peer)
+				if (!g->s[k]->has_report && !r->conf.no_peer &&
+				    (!r->conf.tcp || g->s[k]->timed_out))
 					rc = 1;
 		group_finish(r, g, now_ns);
 	}
