@@ -8,6 +8,7 @@
 #include "redirect.h"
 #include "capture.h"
 #include "replay.h"
+#include "iperf2_tcp.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -90,6 +91,7 @@ struct run {
 	struct pg_redirect *redir;  /* client with several lcores */
 	struct pg_capture *cap;     /* --pcap-out */
 	struct pg_replay *replay;   /* perfgen replay */
+	uint8_t *tcp_img;           /* TCP client: one write of the stream */
 	const char *replay_path;
 	atomic_uint flows_left;
 	char lcore_str[64];
@@ -351,7 +353,7 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->out = stdout;
 	rc->host = r->o.client;
 	rc->port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
-	rc->len = r->o.len;
+	rc->len = r->o.udp || r->o.len_set ? r->o.len : PG_I2_TCP_DEFAULT_BUFLEN;
 	rc->rate = r->o.rate;
 	rc->rate_pps = r->o.rate_pps;
 	rc->duration_s = (r->o.bytes || r->o.pkts) ? 0 : r->o.duration;
@@ -366,8 +368,65 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->tsc_hz = r->tsc.hz;
 	rc->one_off = r->o.one_off;
 	rc->no_peer = r->o.no_peer;
+	rc->tcp = !r->o.udp;
+	rc->cc = r->o.cc ? r->o.cc : "cubic";
 	rc->counters = read_counters;
 	rc->counters_arg = r;
+}
+
+/*
+ * TCP client: one engine per dataplane lcore, the stream image (header + one write of the
+ * pattern) shared by all streams, each lcore's streams sending from its block of ports.
+ */
+static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
+{
+	struct pg_i2_client_params p;
+	uint8_t hdr[PG_I2_TCP_HDR_MAX];
+	uint32_t buflen = r->o.len_set ? r->o.len : PG_I2_TCP_DEFAULT_BUFLEN, hdrlen;
+	unsigned int i, k;
+
+	memset(&p, 0, sizeof(p));
+	p.num_threads = r->o.parallel;
+	p.server_port = dport;
+	p.buflen = r->o.len_set ? r->o.len : 0;
+	p.amount_bytes = r->o.bytes;
+	p.duration_cs = (uint32_t)(r->o.duration * 100);
+	p.trip_times = 0; /* --trip-times over TCP: not yet (burst headers) */
+	p.start_ns = realtime_ns();
+	hdrlen = pg_i2_tcp_client_hdr(hdr, &p);
+	if (buflen < hdrlen)
+		buflen = hdrlen;
+	r->tcp_img = malloc(buflen);
+	if (!r->tcp_img)
+		return fail("%s", "out of memory");
+	pg_i2_tcp_write_image(r->tcp_img, buflen, hdr, hdrlen);
+	for (i = 0; i < r->nb_dp; i++) {
+		struct pg_lcore *lc = &r->lc[i];
+		int e;
+
+		lc->tcp_img = r->tcp_img;
+		lc->tcp_hdrlen = hdrlen;
+		lc->tcp_buflen = buflen;
+		e = pg_tcp_lcore_init(lc, lc->nb_cflows + 4, r->o.cc);
+		if (e)
+			return fail("TCP engine setup failed: %s", strerror(-e));
+		lc->tflows = lc->nb_cflows ? aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * lc->nb_cflows) : NULL;
+		if (lc->nb_cflows && !lc->tflows)
+			return fail("%s", "out of memory");
+		for (k = 0; k < lc->nb_cflows; k++) {
+			struct pg_tcp_flow *f = &lc->tflows[k];
+
+			memset(f, 0, sizeof(*f));
+			f->lc = lc;
+			f->id = lc->cflows[k].id;
+			f->sport = (uint16_t)(lc->sport_base + k);
+			f->dport = dport;
+			f->state = PG_FLOW_RUN;
+			f->amount = r->o.bytes;
+			f->end_tsc = r->o.bytes ? 0 : pg_ns_to_tsc(&r->tsc, dur_ns);
+		}
+	}
+	return 0;
 }
 
 static int run_client(struct run *r)
@@ -384,7 +443,7 @@ static int run_client(struct run *r)
 
 	if (inet_pton(AF_INET, r->o.client, &dst) != 1)
 		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
-	if (r->o.len > mtu_payload) {
+	if (r->o.udp && r->o.len > mtu_payload) {
 		char b[160];
 
 		snprintf(b, sizeof(b), "-l %u: larger than the MTU of %s allows (%u bytes of UDP payload)",
@@ -409,7 +468,8 @@ static int run_client(struct run *r)
 		}
 	}
 	for (i = 0; i < r->o.parallel; i++) {
-		int e = pg_port_steer(r->port, PG_IPPROTO_UDP, (uint16_t)(base + i), 1);
+		int e = pg_port_steer(r->port, r->o.udp ? PG_IPPROTO_UDP : PG_IPPROTO_TCP,
+				      (uint16_t)(base + i), 1);
 
 		if (e)
 			return fail("steering UDP port to the AF_XDP socket failed: %s", strerror(-e));
@@ -467,8 +527,8 @@ static int run_client(struct run *r)
 
 			if (r->o.bytes)
 				max_pkts = (r->o.bytes + r->o.len - 1) / r->o.len;
-			e = pg_client_flow_init(&lc->cflows[k], lc, &p, r->o.len, (uint16_t)(base + f),
-						dport, r->o.rate, r->o.rate_pps, max_pkts, dur_ns);
+			e = r->o.udp ? pg_client_flow_init(&lc->cflows[k], lc, &p, r->o.len, (uint16_t)(base + f),
+							   dport, r->o.rate, r->o.rate_pps, max_pkts, dur_ns) : 0;
 			if (e)
 				return fail("stream setup failed: %s", strerror(-e));
 			lc->cflows[k].id = (uint16_t)f;
@@ -479,10 +539,16 @@ static int run_client(struct run *r)
 		}
 	}
 
+	if (!r->o.udp) {
+		int e = tcp_client_setup(r, dport, dur_ns);
+
+		if (e)
+			return e;
+	}
 	atomic_store(&r->flows_left, r->o.parallel);
 	pg_reporter_start(r->rep, realtime_ns());
 	for (i = 0; i < r->nb_dp; i++) {
-		int e = launch(r, &r->lc[i], pg_udp_client_main);
+		int e = launch(r, &r->lc[i], r->o.udp ? pg_udp_client_main : pg_tcp_client_main);
 
 		if (e)
 			return fail("cannot start dataplane lcore: %s", strerror(-e));
@@ -502,7 +568,7 @@ static int run_server(struct run *r)
 	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
 	int e;
 
-	e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
+	e = pg_port_steer(r->port, r->o.udp ? PG_IPPROTO_UDP : PG_IPPROTO_TCP, port, 1);
 	if (e)
 		return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
 	report_conf(r, &rc, PG_ROLE_SERVER);
@@ -511,8 +577,8 @@ static int run_server(struct run *r)
 		return fail("%s", "out of memory");
 	if (!r->o.json) {
 		printf("------------------------------------------------------------\n");
-		printf("Server listening on UDP port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
-		       port, PERFGEN_VERSION, r->port->info.backend, r->port->info.mode,
+		printf("Server listening on %s port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
+		       r->o.udp ? "UDP" : "TCP", port, PERFGEN_VERSION, r->port->info.backend, r->port->info.mode,
 		       r->port->info.ifname, r->lcore_str);
 		printf("------------------------------------------------------------\n");
 		fflush(stdout);
@@ -528,10 +594,20 @@ static int run_server(struct run *r)
 		if (!lc->sflows)
 			return fail("%s", "out of memory");
 		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+		if (!r->o.udp) {
+			lc->tcp_port = port;
+			e = pg_tcp_lcore_init(lc, PG_SERVER_SLOTS, r->o.cc);
+			if (e)
+				return fail("TCP engine setup failed: %s", strerror(-e));
+			lc->tflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+			if (!lc->tflows)
+				return fail("%s", "out of memory");
+			memset(lc->tflows, 0, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+		}
 	}
 	pg_reporter_start(r->rep, 0);
 	for (i = 0; i < r->nb_dp; i++) {
-		e = launch(r, &r->lc[i], pg_udp_server_main);
+		e = launch(r, &r->lc[i], r->o.udp ? pg_udp_server_main : pg_tcp_server_main);
 		if (e)
 			return fail("cannot start dataplane lcore: %s", strerror(-e));
 	}
@@ -767,9 +843,13 @@ static void cleanup(struct run *r)
 	pg_replay_free(r->replay);
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
+	free(r->tcp_img);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);
+		free(r->lc[i].tflows);
+		if (r->lc[i].tcp)
+			pg_tcp_lcore_free(&r->lc[i]);
 		pg_ring_free(r->rings[i]);
 		pg_ring_free(r->hret[i]);
 	}
@@ -859,8 +939,10 @@ int main(int argc, char **argv)
 			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");
 		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
 	}
-	if (!r.o.udp)
-		return fail("%s", "TCP is not in this build yet (it arrives with the userspace TCP engine); add -u for UDP");
+	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
+		return fail("-C %s: expected cubic or reno", r.o.cc);
+	if (r.o.cc && r.o.udp)
+		return fail("%s", "-C applies to TCP tests (drop -u)");
 	if (!r.o.dev == !r.o.dpdk)
 		return fail("%s", "give one port: --dev IFACE (native AF_XDP) or --dpdk DEVARGS (DPDK)");
 	if (r.o.dev && (r.o.ip || r.o.gw || r.o.eal))

@@ -26,7 +26,7 @@ struct opt_def {
 static const struct opt_def defs[] = {
 	{ "client", 'c', K_STR, F(client), 0, 0, "HOST", "run as client, sending to HOST" },
 	{ "server", 's', K_FLAG, F(server), 0, 0, NULL, "run as server" },
-	{ "udp", 'u', K_FLAG, F(udp), 0, 0, NULL, "UDP test (TCP arrives with the userspace TCP engine)" },
+	{ "udp", 'u', K_FLAG, F(udp), 0, 0, NULL, "UDP test (default: TCP, on perfgen's userspace TCP engine)" },
 	{ "bandwidth", 'b', K_RATE, F(rate), 0, 0, "RATE", "rate per stream: bits/s with K/M/G (1000-based) or NNNpps; 0 = unlimited (default 1M)" },
 	{ "len", 'l', K_U32, F(len), 16, 65507, "BYTES", "UDP payload length (default 1470)" },
 	{ "time", 't', K_DOUBLE, F(duration), 0.01, 86400.0 * 365, "SEC", "test duration (default 10)" },
@@ -35,6 +35,7 @@ static const struct opt_def defs[] = {
 	{ "parallel", 'P', K_U32, F(parallel), 1, 128, "N", "parallel streams (default 1)" },
 	{ "interval", 'i', K_DOUBLE, F(interval), 0, 3600, "SEC", "interval reports every SEC (0 = none)" },
 	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5001 for iperf2)" },
+	{ "congestion", 'C', K_STR, F(cc), 0, 0, "ALGO", "TCP congestion control of the userspace engine: cubic (default) or reno" },
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
 	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
 	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },

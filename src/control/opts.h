@@ -25,6 +25,7 @@ struct pg_opts {
 	const char *client;       /* -c HOST */
 	int server;         /* -s */
 	int udp;            /* -u */
+	const char *cc;     /* -C */
 	const char *rate_str;     /* -b as given */
 	uint64_t rate;      /* bits/s, or pps when rate_pps */
 	int rate_pps;

@@ -195,6 +195,8 @@ struct pg_tcp_info {
 };
 void pg_tcp_conn_info(const struct pg_tcp_conn *c, struct pg_tcp_info *info);
 enum pg_tcp_state pg_tcp_conn_state(const struct pg_tcp_conn *c);
+/* The peer's address (network order) and port (host order). tcp_peer.c */
+void pg_tcp_conn_peer(const struct pg_tcp_conn *c, uint32_t *ip, uint16_t *port);
 size_t pg_tcp_conn_size(void);
 
 const char *pg_tcp_state_str(enum pg_tcp_state st);

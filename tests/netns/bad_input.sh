@@ -21,7 +21,7 @@ expect_err "rate" --dev vA -c "$IP_B" -u -b 10X
 expect_err "whole number" --dev vA -c "$IP_B" -u -P 0
 expect_err "lcores" --dev vA -c "$IP_B" -u --lcores 0,999
 expect_err "exactly one" --dev vA -u
-expect_err "TCP" --dev vA -c "$IP_B"
+expect_err "cubic or reno" --dev vA -c "$IP_B" -C vegas
 expect_err "MTU" --dev vA -c "$IP_B" -u -l 9000
 expect_err "xdp-mode" --dev vA -c "$IP_B" -u --xdp-mode turbo
 pg_assert_no_xdp "$NS_A" vA

@@ -101,6 +101,10 @@ pg_port_args() {
 		"$PERFGEN" --help | grep -q -- '--dpdk' || skip "perfgen built without DPDK"
 		ip -n "$ns" addr flush dev "$dev"
 		if [ "$PG_BACKEND" = dpdk-afpacket ]; then
+			# af_packet hands over what the veth carries, GSO super-frames included (no
+			# XDP program forces segmentation here): the kernel peers send MTU frames.
+			ip netns exec "$NS_A" ethtool -K vA tso off gso off gro off >/dev/null 2>&1
+			ip netns exec "$NS_B" ethtool -K vB tso off gso off gro off >/dev/null 2>&1
 			local qp=""
 			[ "$dp2" = 1 ] && qp=",qpairs=2"
 			PG_PORT_ARGS=(--dpdk "net_af_packet0,iface=$dev$qp${PG_DPDK_EXTRA:-}")
