@@ -20,11 +20,12 @@ declare -A extra=(
 	[pcap]="${proto[*]}"
 	[rewrite]="${proto[*]}"
 	[opts]="$src/src/control/opts.c $src/src/dataplane/lcore.c"
+	[iperf3]="$src/src/proto/iperf3_ctrl.c $src/src/proto/iperf3_err.c $src/src/proto/iperf3_json.c $src/src/proto/iperf3_udp.c"
 )
 rc=0
-for t in iperf2 pcap rewrite opts; do
+for t in iperf2 pcap rewrite opts iperf3; do
 	# shellcheck disable=SC2086
-	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -lm -lpthread -o "$work/fuzz_$t" ||
+	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -ljansson -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }
 	mkdir -p "$work/corpus_$t"
 	if "$work/fuzz_$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
