@@ -20,10 +20,11 @@ declare -A extra=(
 	[pcap]="${proto[*]}"
 	[rewrite]="${proto[*]}"
 	[opts]="$src/src/control/opts.c $src/src/dataplane/lcore.c"
+	[tcp]="${proto[*]} $(ls "$src"/src/proto/tcp*.c | tr '\n' ' ')"
 	[iperf3]="$src/src/proto/iperf3_ctrl.c $src/src/proto/iperf3_err.c $src/src/proto/iperf3_json.c $src/src/proto/iperf3_udp.c"
 )
 rc=0
-for t in iperf2 pcap rewrite opts iperf3; do
+for t in iperf2 pcap rewrite opts iperf3 tcp; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -ljansson -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }
