@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 variant=${1:-client}
 command -v iperf >/dev/null || skip "iperf (2.1.8) not installed: run scripts/setup.sh"
-pg_ns_pair 30
+pg_ns_pair 100
 streams=1
 case "$variant" in *parallel) streams=4 ;; esac
 secs=3
