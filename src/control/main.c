@@ -640,6 +640,7 @@ static int run_analyze(struct run *r, const char *path)
 	r->port = pg_pcap_port_open(path, err, sizeof(err));
 	if (!r->port)
 		return fail("analyze %s", err);
+	r->o.udp = 1; /* the analysis runs the iperf2 UDP server loop (no passive TCP yet) */
 	report_conf(r, &rc, PG_ROLE_SERVER);
 	r->rep = pg_reporter_create(&rc, r->rings, r->hret, 1);
 	if (!r->rep || alloc_hists(r))
