@@ -151,6 +151,7 @@ struct pg_lcore {
 	const uint8_t *tcp_img;         /* client: one write (header + pattern) */
 	uint32_t tcp_hdrlen, tcp_buflen;
 	uint16_t tcp_port;              /* server: listening port */
+	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 
 	/* server */
 	struct pg_server_flow *sflows;  /* PG_SERVER_SLOTS */
@@ -167,6 +168,9 @@ void *pg_udp_client_main(void *arg);
 void *pg_udp_server_main(void *arg);
 void *pg_tcp_client_main(void *arg);
 void *pg_tcp_server_main(void *arg);
+/* perfgen analyze over a capture: TCP streams to lc->tcp_port, tracked passively */
+void *pg_tcp_passive_alloc(void);
+void *pg_tcp_passive_main(void *arg);
 
 /*
  * Sets up lc->tcp on the lcore's port (memory for max_conns connections, our MAC/IPv4,

@@ -14,7 +14,7 @@ clang -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null ||
 
 inc=(-I"$src/src" -I"$src/src/proto" -I"$src/src/dataplane" -I"$src/src/report" -I"$src/src/control")
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/pcap.c "$src"/src/proto/rewrite.c)
+proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/pcap.c "$src"/src/proto/rewrite.c "$src"/src/proto/tcp_track.c)
 declare -A extra=(
 	[iperf2]="${proto[*]}"
 	[pcap]="${proto[*]}"
