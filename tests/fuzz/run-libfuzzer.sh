@@ -21,9 +21,10 @@ declare -A extra=(
 	[rewrite]="${proto[*]}"
 	[opts]="$src/src/control/opts.c $src/src/dataplane/lcore.c"
 	[iperf3]="$src/src/proto/iperf3_ctrl.c $src/src/proto/iperf3_err.c $src/src/proto/iperf3_json.c $src/src/proto/iperf3_udp.c"
+	[ptp]="$src/src/proto/ptp_mgmt.c"
 )
 rc=0
-for t in iperf2 pcap rewrite opts iperf3; do
+for t in iperf2 pcap rewrite opts iperf3 ptp; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -ljansson -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }
