@@ -645,6 +645,7 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 		return fail("analyze %s", err);
 	r->o.udp = !tcp;
 	report_conf(r, &rc, PG_ROLE_SERVER);
+	rc.offline = 1;
 	r->rep = pg_reporter_create(&rc, r->rings, r->hret, 1);
 	if (!r->rep || (!r->hists && alloc_hists(r)))
 		return fail("%s", "out of memory");
@@ -653,6 +654,8 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 	atomic_store(&g_stop, 0);
 	lc->port = r->port;
 	lc->q = r->port->queue[0];
+	lc->offline = 1;
+	atomic_store(&lc->offline_now_ns, 0);
 	if (tcp) {
 		lc->tcp_port = port;
 		if (!lc->passive)
@@ -673,7 +676,7 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 	if (e)
 		return fail("cannot start the analysis thread: %s", strerror(-e));
 	while (!pg_pcap_port_eof(r->port) && !atomic_load(&g_stop)) {
-		pg_reporter_poll(r->rep, realtime_ns());
+		pg_reporter_poll(r->rep, atomic_load_explicit(&lc->offline_now_ns, memory_order_acquire));
 		sleep_ns(1000000); /* 1 ms: also the resolution of the rate printed below */
 	}
 	t1 = realtime_ns();
@@ -924,15 +927,13 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "analyze")) {
 		/* perfgen analyze FILE [options]: argv[2] takes getopt's program-name slot. */
 		if (argc < 3 || argv[2][0] == '-') {
-			fprintf(stderr, "perfgen: usage: perfgen analyze FILE.pcap|pcapng [-J] [-p PORT]\n");
+			fprintf(stderr, "perfgen: usage: perfgen analyze FILE.pcap|pcapng [-J] [-i SEC] [-p PORT]\n");
 			return 2;
 		}
 		if (pg_opts_parse(&r.o, argc - 2, argv + 2, err, sizeof(err))) {
 			fprintf(stderr, "perfgen: analyze: %s\n", err);
 			return 2;
 		}
-		if (r.o.interval > 0)
-			return fail("%s", "analyze: -i is not supported yet (intervals follow the live clock); the final report covers the capture");
 		r.o.server = 1;
 		rc = setup_lcores(&r);
 		if (!rc) {

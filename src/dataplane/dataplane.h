@@ -131,6 +131,11 @@ struct pg_lcore {
 	atomic_int *stop;          /* set by main on Ctrl-C / end */
 	atomic_int done;
 	uint64_t tick_cyc;         /* post deltas every tick */
+	/* perfgen analyze: ticks follow the capture's clock (so -i intervals are the capture's),
+	 * the loop waits for the reporter instead of letting a delta slip to a later tick, and
+	 * offline_now_ns tells the reporter how far the capture has been read */
+	uint8_t offline;
+	_Atomic uint64_t offline_now_ns;
 	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
 	struct pg_capture *cap;    /* --pcap-out; NULL when off */
 	struct pg_replay *replay;  /* perfgen replay */

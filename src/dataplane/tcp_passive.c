@@ -21,7 +21,7 @@ struct pg_passive_flow {
 	uint16_t sport;
 	uint32_t saddr, daddr;   /* BE */
 	uint32_t gen;
-	uint64_t first_ns, last_ns, posted_ns;
+	uint64_t first_ns, last_ns;
 	uint64_t posted_bytes;
 	uint32_t posted_retrans;
 	struct pg_tcp_track t;
@@ -92,7 +92,6 @@ static void post_delta(struct pg_lcore *lc, struct pg_passive_flow *f, unsigned 
 		__builtin_ia32_pause(); /* offline: waiting for the reporter costs nothing */
 	f->posted_bytes = f->t.bytes;
 	f->posted_retrans = f->t.retrans_segs;
-	f->posted_ns = f->last_ns;
 	if (type == PG_MSG_FLOW_END)
 		f->state = PG_FLOW_DONE;
 }
@@ -159,7 +158,7 @@ static void segment(struct pg_lcore *lc, struct pg_passive *p, const struct pg_p
 		f->sport = fr.sport;
 		f->saddr = fr.saddr;
 		f->daddr = fr.daddr;
-		f->first_ns = f->posted_ns = t_ns;
+		f->first_ns = t_ns;
 		pg_tcp_track_init(&f->t, seq, fl);
 	}
 	f->last_ns = t_ns;
@@ -170,8 +169,30 @@ static void segment(struct pg_lcore *lc, struct pg_passive *p, const struct pg_p
 		post_start(lc, f, slot);
 	if (f->t.rst || (f->t.fin && f->t.bytes >= f->t.fin_off))
 		post_delta(lc, f, slot, PG_MSG_FLOW_END);
-	else if (t_ns - f->posted_ns >= PG_TICK_NS)
-		post_delta(lc, f, slot, PG_MSG_FLOW_DELTA);
+}
+
+/*
+ * Each time the capture's clock passes a tick boundary (before the frame stamped t is
+ * counted): a delta for every flow that moved, stamped with its last segment, so -i
+ * intervals split the stream where the capture does; then tell the reporter how far the
+ * capture has been read.
+ */
+static void capture_tick(struct pg_lcore *lc, struct pg_passive *p, uint64_t t, uint64_t *next)
+{
+	unsigned int s;
+
+	if (t < *next)
+		return;
+	if (*next)
+		for (s = 0; s < PG_SERVER_SLOTS; s++) {
+			struct pg_passive_flow *f = &p->f[s];
+
+			if (f->state == PG_FLOW_RUN && f->started &&
+			    (f->t.bytes != f->posted_bytes || f->t.retrans_segs != f->posted_retrans))
+				post_delta(lc, f, s, PG_MSG_FLOW_DELTA);
+		}
+	*next = t - t % PG_TICK_NS + PG_TICK_NS;
+	atomic_store_explicit(&lc->offline_now_ns, t, memory_order_release);
 }
 
 void *pg_tcp_passive_main(void *arg)
@@ -181,13 +202,16 @@ void *pg_tcp_passive_main(void *arg)
 	const struct pg_port_ops *ops = lc->port->ops;
 	struct pg_pkt rx[PG_PORT_BURST];
 	struct pg_msg m;
+	uint64_t next_tick = 0;
 	unsigned int s;
 
 	while (!atomic_load_explicit(lc->stop, memory_order_relaxed)) {
 		unsigned int n = ops->rx_burst(lc->q, rx, PG_PORT_BURST), i;
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			capture_tick(lc, p, rx[i].rx_ts_ns, &next_tick);
 			segment(lc, p, &rx[i], rx[i].rx_ts_ns);
+		}
 		if (n) {
 			ops->rx_done(lc->q, rx, n);
 			atomic_fetch_add_explicit(&lc->stats.rx_frames, n, memory_order_relaxed);
