@@ -145,6 +145,11 @@ struct pg_lcore {
 	atomic_int *stop;          /* set by main on Ctrl-C / end */
 	atomic_int done;
 	uint64_t tick_cyc;         /* post deltas every tick */
+	/* perfgen analyze: ticks follow the capture's clock (so -i intervals are the capture's),
+	 * the loop waits for the reporter instead of letting a delta slip to a later tick, and
+	 * offline_now_ns tells the reporter how far the capture has been read */
+	uint8_t offline;
+	_Atomic uint64_t offline_now_ns;
 	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
 	struct pg_capture *cap;    /* --pcap-out; NULL when off */
 	struct pg_replay *replay;  /* perfgen replay */
@@ -167,6 +172,7 @@ struct pg_lcore {
 	uint8_t tcp_trip, tcp_peer_detect;  /* client: --trip-times bursts, -X */
 	uint64_t tcp_start_ns;          /* client: test start in the header (trip-times) */
 	uint16_t tcp_port;              /* server: listening port */
+	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 
 	/* server */
 	struct pg_server_flow *sflows;  /* PG_SERVER_SLOTS */
@@ -183,6 +189,9 @@ void *pg_udp_client_main(void *arg);
 void *pg_udp_server_main(void *arg);
 void *pg_tcp_client_main(void *arg);
 void *pg_tcp_server_main(void *arg);
+/* perfgen analyze over a capture: TCP streams to lc->tcp_port, tracked passively */
+void *pg_tcp_passive_alloc(void);
+void *pg_tcp_passive_main(void *arg);
 
 /*
  * Sets up lc->tcp on the lcore's port (memory for max_conns connections, our MAC/IPv4,

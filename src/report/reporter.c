@@ -394,9 +394,24 @@ unsigned int pg_reporter_poll(struct pg_reporter *r, uint64_t now_ns)
 				handle(r, &m[k]);
 		} while (n == 32);
 	}
-	for (i = 0; i < MAX_GROUPS; i++)
-		if (r->groups[i].used && now_ns > GRACE_NS)
-			emit_intervals(r, &r->groups[i], now_ns - GRACE_NS);
+	for (i = 0; i < MAX_GROUPS; i++) {
+		struct pg_group *g = &r->groups[i];
+		uint64_t upto = now_ns - GRACE_NS;
+
+		if (!g->used || now_ns <= GRACE_NS)
+			continue;
+		if (r->conf.offline) { /* not past the last datagram read: the capture may end there */
+			uint64_t last = 0;
+			unsigned int j;
+
+			for (j = 0; j < g->nstreams; j++)
+				if (g->s[j]->last_ns > last)
+					last = g->s[j]->last_ns;
+			if (last < upto)
+				upto = last;
+		}
+		emit_intervals(r, g, upto);
+	}
 	return r->lcores_done;
 }
 
