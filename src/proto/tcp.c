@@ -218,7 +218,7 @@ struct pg_tcp_conn *pg_tcp_conn_alloc(struct pg_tcp_stack *s)
 		s->active->prev = c;
 	s->active = c;
 	s->nb_active++;
-	c->t_rtx = c->t_delack = c->t_2msl = PG_TCP_NO_TIMER;
+	c->t_rtx = c->t_delack = c->t_2msl = c->t_reo = PG_TCP_NO_TIMER;
 	c->cc = s->cfg.cc;
 	c->inorder_lim = UINT64_MAX;
 	c->rcv_buf = s->cfg.rcv_buf;
@@ -587,6 +587,8 @@ void pg_tcp_conn_info(const struct pg_tcp_conn *c, struct pg_tcp_info *i)
 	i->probes = c->probes;
 	i->dup_acks_in = c->dup_acks_in;
 	i->ooo_segs_in = c->ooo_segs_in;
+	i->spurious_undos = c->undos;
+	i->reo_wnd_us = c->reo_mult ? (uint32_t)(pg_tcp_reo_wnd(c) / 1000) : 0;
 }
 
 void pg_tcp_stack_stats(const struct pg_tcp_stack *s, struct pg_tcp_stats *st)

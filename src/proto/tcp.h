@@ -192,6 +192,8 @@ struct pg_tcp_info {
 	uint64_t bytes_acked, bytes_sent, bytes_received;
 	uint64_t segs_out, segs_in, retrans_segs, retrans_bytes;
 	uint32_t fast_recoveries, rto_expiries, probes, dup_acks_in, ooo_segs_in;
+	uint32_t spurious_undos;   /* recoveries undone: the "lost" segment was only late */
+	uint32_t reo_wnd_us;       /* current reordering window (0: none seen yet) */
 };
 void pg_tcp_conn_info(const struct pg_tcp_conn *c, struct pg_tcp_info *info);
 enum pg_tcp_state pg_tcp_conn_state(const struct pg_tcp_conn *c);

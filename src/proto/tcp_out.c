@@ -250,6 +250,10 @@ static uint16_t send_rxt(struct pg_tcp_conn *c, uint8_t *f, uint32_t seq, uint32
 	if (!plen && !(flags & PG_TCP_FIN))
 		return 0;
 	c->high_rxt = seq + plen + ((flags & PG_TCP_FIN) ? 1 : 0);
+	if (c->in_rec == REC_FAST && !c->undo_armed && seq == c->undo_seq) {
+		c->undo_armed = 1; /* this segment's ACK tells whether it was really lost */
+		c->undo_tsval = pg_tcp_ts_now(now);
+	}
 	c->retrans_segs++;
 	c->retrans_bytes += plen;
 	if (c->timed && SEQ_LEQ(seq, c->rtt_seq))
