@@ -408,6 +408,7 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 	port->info.prefix_len = ii.prefix_len;
 	port->info.mtu = ii.mtu;
 	port->info.frame_size = conf->frame_size ? conf->frame_size : DEF_FRAME_SIZE;
+	port->info.rx_frames = (conf->nb_frames ? conf->nb_frames : DEF_FRAMES) / 2; /* fill ring */
 	port->info.backend = "af_xdp";
 
 	mkdir(PG_RUN_DIR, 0755);

@@ -710,6 +710,7 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	port->info.ip4 = conf->ip4;
 	port->info.prefix_len = conf->prefix_len;
 	port->info.frame_size = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
+	port->info.rx_frames = RX_DESC;
 	port->info.backend = "dpdk";
 	port->info.mode = p->driver;
 	for (d = 0; d < conf->nb_devs; d++) {

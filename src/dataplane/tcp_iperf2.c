@@ -46,6 +46,16 @@ int pg_tcp_lcore_init(struct pg_lcore *lc, unsigned int max_conns, const char *c
 	cfg.local_ip = lc->port->info.ip4;
 	memcpy(cfg.local_mac, lc->port->info.mac, 6);
 	cfg.mtu = (uint16_t)(lc->port->info.mtu ? lc->port->info.mtu : 1500);
+	/* The receive window a peer may fill is what the RX ring holds while this lcore is
+	 * not polling (descheduled, busy transmitting): half the ring's frames of payload, so
+	 * a stalled receiver makes the sender wait instead of overflowing the ring (each
+	 * overflow costs the sender a loss recovery). Between 256 KiB and the 4 MiB default;
+	 * a veth or LAN path needs far less (BDP = rate x RTT). */
+	if (lc->port->info.rx_frames) {
+		uint64_t w = (uint64_t)lc->port->info.rx_frames / 2 * (cfg.mtu - 52u);
+
+		cfg.rcv_buf = (uint32_t)(w < (256u << 10) ? (256u << 10) : w > (4u << 20) ? (4u << 20) : w);
+	}
 	/* Frames from veth (and af_packet/AF_XDP copies of locally generated traffic) carry
 	 * the kernel's CHECKSUM_PARTIAL value, not a final checksum; NICs verify L4 checksums
 	 * themselves. The IPv4 header checksum is still checked. */
