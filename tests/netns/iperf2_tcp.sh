@@ -11,7 +11,8 @@
 # netem (tests/netns/impair.c: loss 1%, delay 5 ms each way, 2% of frames reordered, both
 # directions). The transfer must complete with exact byte agreement and retransmissions
 # counted and reported; kernel iperf -> iperf runs through the same impairment in the same
-# test and both rates and their ratio are printed (a figure, not an assertion).
+# test and both rates and their ratio are printed (a figure, not an assertion). All kernel
+# senders use CUBIC, perfgen's default.
 . "$(dirname "$0")/lib.sh"
 variant=${1:-client}
 command -v iperf >/dev/null || skip "iperf (2.1.8) not installed: run scripts/setup.sh"
@@ -35,7 +36,9 @@ case "$variant" in *-trip) xopts=(--trip-times) ;; *-peerdetect) xopts=(-X) ;; e
 kernel_rate() {
 	pg_bg "$NS_B" iperf -s -p 5002 -f b > "$PG_TMP/k_srv.txt" 2>&1
 	sleep 0.5
-	ip netns exec "$NS_A" timeout 60 iperf -c "$IP_B" -p 5002 -t "$secs" -f b -e > "$PG_TMP/k.txt" 2>&1
+	# the kernel with perfgen's default congestion control (the system default may be BBR,
+	# which ignores random loss: a different experiment)
+	ip netns exec "$NS_A" timeout 60 iperf -c "$IP_B" -p 5002 -t "$secs" -f b -e -Z cubic > "$PG_TMP/k.txt" 2>&1
 	cat "$PG_TMP/k.txt"
 	kr=$(sed -n 's/.*sec *\([0-9]*\) Bytes *\([0-9]*\) bits.*/\2/p' "$PG_TMP/k.txt" | tail -1)
 }
@@ -92,7 +95,9 @@ server*)
 	pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 	PG=$!
 	pg_wait_server $PG || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
-	ip netns exec "$NS_A" timeout 30 iperf -c "$IP_B" -t "$secs" -P $streams -f b -e "${xopts[@]}" > "$PG_TMP/c.txt" 2>&1
+	zc=()
+	[ $impair = 1 ] && zc=(-Z cubic) # as the kernel reference below
+	ip netns exec "$NS_A" timeout 30 iperf -c "$IP_B" -t "$secs" -P $streams -f b -e "${xopts[@]}" "${zc[@]}" > "$PG_TMP/c.txt" 2>&1
 	rc=$?
 	cat "$PG_TMP/c.txt"
 	[ $rc -eq 0 ] || die "iperf client exited $rc"
