@@ -104,7 +104,10 @@ li, oi = (json.load(open(f))["intervals"] for f in sys.argv[1:3])
 lpk = [i["sum"]["packets"] for i in li]; opk = [i["sum"]["packets"] for i in oi]
 print(f"intervals: live {lpk}\n           analyze {opk}")
 assert len(li) == len(oi) >= 4, f"{len(li)} live intervals vs {len(oi)} offline"
-assert sum(lpk) == sum(opk), "interval sums differ"
+# a tail under a tenth of an interval is not printed (as iperf2), so the sums may fall short
+# of the total by that tail, never by more
+assert sum(lpk) <= live["sum"]["packets"] and sum(lpk) >= live["sum"]["packets"] * 0.97, "live intervals lose data"
+assert sum(opk) <= off["sum"]["packets"] and sum(opk) >= off["sum"]["packets"] * 0.97, "offline intervals lose data"
 for a, b in zip(lpk, opk):
     assert abs(a - b) <= max(60, a // 20), f"interval packets {a} vs {b}"
 PY
