@@ -92,6 +92,7 @@ struct run {
 	struct pg_capture *cap;     /* --pcap-out */
 	struct pg_replay *replay;   /* perfgen replay */
 	uint8_t *tcp_img;           /* TCP client: one write of the stream */
+	uint64_t *tcp_bt;           /* TCP client --trip-times: burst write-time rings */
 	const char *replay_path;
 	atomic_uint flows_left;
 	char lcore_str[64];
@@ -383,7 +384,7 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 	struct pg_i2_client_params p;
 	uint8_t hdr[PG_I2_TCP_HDR_MAX];
 	uint32_t buflen = r->o.len_set ? r->o.len : PG_I2_TCP_DEFAULT_BUFLEN, hdrlen;
-	unsigned int i, k;
+	unsigned int i, k, bt_used = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.num_threads = r->o.parallel;
@@ -391,11 +392,23 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 	p.buflen = r->o.len_set ? r->o.len : 0;
 	p.amount_bytes = r->o.bytes;
 	p.duration_cs = (uint32_t)(r->o.duration * 100);
-	p.trip_times = 0; /* --trip-times over TCP: not yet (burst headers) */
+	p.trip_times = r->o.trip_times;
+	p.peer_detect = r->o.peer_detect;
 	p.start_ns = realtime_ns();
 	hdrlen = pg_i2_tcp_client_hdr(hdr, &p);
 	if (buflen < hdrlen)
 		buflen = hdrlen;
+	if (p.trip_times && buflen < PG_I2_TCP_BURST_HDR)
+		buflen = PG_I2_TCP_BURST_HDR; /* a burst holds at least its header */
+	if (p.trip_times) {
+		unsigned int nf = 0;
+
+		for (i = 0; i < r->nb_dp; i++)
+			nf += r->lc[i].nb_cflows;
+		r->tcp_bt = calloc((size_t)nf * PG_TCP_TRIP_RING, sizeof(*r->tcp_bt));
+		if (!r->tcp_bt)
+			return fail("%s", "out of memory");
+	}
 	r->tcp_img = malloc(buflen);
 	if (!r->tcp_img)
 		return fail("%s", "out of memory");
@@ -407,6 +420,9 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 		lc->tcp_img = r->tcp_img;
 		lc->tcp_hdrlen = hdrlen;
 		lc->tcp_buflen = buflen;
+		lc->tcp_trip = (uint8_t)p.trip_times;
+		lc->tcp_peer_detect = (uint8_t)p.peer_detect;
+		lc->tcp_start_ns = p.start_ns;
 		e = pg_tcp_lcore_init(lc, lc->nb_cflows + 4, r->o.cc);
 		if (e)
 			return fail("TCP engine setup failed: %s", strerror(-e));
@@ -424,6 +440,8 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 			f->state = PG_FLOW_RUN;
 			f->amount = r->o.bytes;
 			f->end_tsc = r->o.bytes ? 0 : pg_ns_to_tsc(&r->tsc, dur_ns);
+			if (r->tcp_bt)
+				f->bt = r->tcp_bt + (size_t)(bt_used++) * PG_TCP_TRIP_RING;
 		}
 	}
 	return 0;
@@ -900,6 +918,7 @@ static void cleanup(struct run *r)
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
 	free(r->tcp_img);
+	free(r->tcp_bt);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);

@@ -37,6 +37,7 @@ struct pg_opts {
 	uint32_t parallel;  /* -P */
 	double interval;    /* -i */
 	int trip_times;
+	int peer_detect;    /* -X (TCP client) */
 	int json;
 	int one_off;        /* -1 */
 	int no_peer;        /* --no-peer */

@@ -109,7 +109,21 @@ struct pg_tcp_flow {
 	uint32_t hgot, hneed;
 	uint8_t hbuf[128];
 	uint8_t sndbuf[64];        /* the CLIENTHDRACK goes out through the engine's copy mode */
+	/* --trip-times. Client: burst write times, a ring indexed by burst number (retransmitted
+	 * bursts are regenerated with their first write time). Server: the current burst. */
+	uint64_t *bt;
+	uint64_t bt_next;
+	uint8_t trip;              /* server: bursts are being timed */
+	uint8_t wait_ack;          /* client -X: data waits for the server's CLIENTHDRACK */
+	uint8_t ackgot;
+	uint8_t ackbuf[20];
+	uint32_t bgot;
+	uint64_t bpos, bend, bexp, bwrite_ns;
+	uint8_t bhdr[52];
+	struct pg_hist *hist;      /* server: burst latencies, swapped to the reporter */
 } __attribute__((aligned(PG_CACHE_LINE)));
+
+#define PG_TCP_TRIP_RING 1024      /* client: burst write times kept per stream */
 
 struct pg_lcore_stats {        /* lcore-wide drop counters, read by the reporter at exit */
 	_Atomic uint64_t rx_frames, rx_not_ours, rx_bad_frame, rx_bad_hdr, rx_stale_fin;
@@ -155,6 +169,8 @@ struct pg_lcore {
 	struct pg_tcp_flow *tflows;     /* client: nb_cflows; server: PG_SERVER_SLOTS */
 	const uint8_t *tcp_img;         /* client: one write (header + pattern) */
 	uint32_t tcp_hdrlen, tcp_buflen;
+	uint8_t tcp_trip, tcp_peer_detect;  /* client: --trip-times bursts, -X */
+	uint64_t tcp_start_ns;          /* client: test start in the header (trip-times) */
 	uint16_t tcp_port;              /* server: listening port */
 	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 
