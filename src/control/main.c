@@ -15,6 +15,8 @@
 #include "iperf2.h"
 #include "msg.h"
 #include "port_pcap.h"
+#include "latclock.h"
+#include "ptp.h"
 #ifdef PG_HAVE_DPDK
 #include "port_dpdk.h"
 #endif
@@ -97,6 +99,8 @@ struct run {
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
+	struct pg_latclock latclk;  /* trip-time clock facts (--ptp) */
+	struct pg_ptp *ptp;
 };
 
 static int setup_lcores(struct run *r)
@@ -144,6 +148,7 @@ static int setup_lcores(struct run *r)
 			return fail("%s", "out of memory for lcore rings");
 		lc->ring = r->rings[i];
 		lc->hist_ret = r->hret[i];
+		lc->latclk = &r->latclk;
 	}
 	return 0;
 }
@@ -372,6 +377,29 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->cc = r->o.cc ? r->o.cc : "cubic";
 	rc->counters = read_counters;
 	rc->counters_arg = r;
+	rc->latclk = &r->latclk;
+}
+
+/* Trip-time clock: receive timestamp source, and --ptp's client thread. */
+static int setup_latclock(struct run *r)
+{
+	char err[512];
+
+	r->latclk.rx_source = "tsc";
+	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
+	if (!r->o.ptp)
+		return 0;
+	if (r->o.client && (!r->o.trip_times || !r->o.udp))
+		return fail("--ptp %s: goes with -u --trip-times (it corrects one-way delays)", r->o.ptp);
+	r->ptp = pg_ptp_open(r->o.ptp, &r->latclk, err, sizeof(err));
+	if (!r->ptp)
+		return fail("%s", err);
+	if (pg_ptp_start(r->ptp, 5000, err, sizeof(err)))
+		return fail("%s", err);
+	pg_ptp_describe(r->ptp, err, sizeof(err));
+	fprintf(r->o.json ? stderr : stdout, "%s\n", err);
+	return 0;
 }
 
 /*
@@ -837,6 +865,8 @@ static void cleanup(struct run *r)
 	unsigned int i;
 
 	stop_capture(r);
+	pg_ptp_free(r->ptp);
+	r->ptp = NULL;
 	if (r->replay)
 		atomic_store(&r->replay->stop, 1);
 	pg_port_close(r->port);
@@ -963,6 +993,8 @@ int main(int argc, char **argv)
 	rc = open_port(&r);
 	if (!rc)
 		rc = start_capture(&r);
+	if (!rc)
+		rc = setup_latclock(&r);
 	if (rc)
 		goto out;
 

@@ -37,6 +37,7 @@ static const struct opt_def defs[] = {
 	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5001 for iperf2)" },
 	{ "congestion", 'C', K_STR, F(cc), 0, 0, "ALGO", "TCP congestion control of the userspace engine: cubic (default) or reno" },
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
+	{ "ptp", 0, K_STR, F(ptp), 0, 0, "UDS_PATH", "with --trip-times: read ptp4l's offset from its management socket (uds_address) and correct one-way delays by it when the clock is free-running" },
 	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
 	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },
 	{ "pcap-out", 0, K_STR, F(pcap_out), 0, 0, "FILE", "write what perfgen sends and receives to FILE (pcapng, from a writer thread; see --pcap-snaplen, --pcap-ring)" },

@@ -37,6 +37,7 @@ struct pg_opts {
 	uint32_t parallel;  /* -P */
 	double interval;    /* -i */
 	int trip_times;
+	const char *ptp;    /* --ptp UDS_PATH */
 	int json;
 	int one_off;        /* -1 */
 	int no_peer;        /* --no-peer */

@@ -5,6 +5,7 @@
  */
 #include "report_priv.h"
 #include "hist.h"
+#include "latclock.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -137,22 +138,31 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 	fflush(out);
 }
 
-static void lat_text(char *b, size_t len, const struct pg_hist *h)
+static void lat_text(char *b, size_t len, const struct pg_report_conf *c, const struct pg_hist *h)
 {
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
+	char bs[32] = "";
+
 	if (!h || !pg_hist_count(h)) {
 		b[0] = 0;
 		return;
 	}
-	snprintf(b, len, "  %.3f/%.3f/%.3f/%.3f ms", pg_hist_mean(h) / 1e6,
-		 (double)pg_hist_min(h) / 1e6, (double)pg_hist_max(h) / 1e6,
-		 pg_hist_stdev(h) / 1e6);
+	pg_latency_source(c->latclk, &src, &bound, &res);
+	if (bound != PG_BOUND_UNKNOWN)
+		snprintf(bs, sizeof(bs), " +-%.3f us", (double)bound / 1e3);
+	snprintf(b, len, "  %.3f/%.3f/%.3f/%.3f ms (p50 %.3f p99 %.3f ms, %s%s)",
+		 pg_hist_mean(h) / 1e6, (double)pg_hist_min(h) / 1e6, (double)pg_hist_max(h) / 1e6,
+		 pg_hist_stdev(h) / 1e6, (double)pg_hist_percentile(h, 50.0) / 1e6,
+		 (double)pg_hist_percentile(h, 99.0) / 1e6, src, bs);
 }
 
 static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg_stream *s,
 		      const struct pg_msg_counters *k, const struct pg_hist *lat, double a,
 		      double b, double jitter_s)
 {
-	char id[16], by[32], bi[32], lt[96];
+	char id[16], by[32], bi[32], lt[160];
 	double secs = b - a > 1e-9 ? b - a : 1e-9;
 
 	id_str(id, sizeof(id), s);
@@ -168,7 +178,7 @@ static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg
 
 		pg_fmt_bytes(by, sizeof(by), (double)k->rx_bytes);
 		pg_fmt_bits(bi, sizeof(bi), (double)k->rx_bytes * 8 / secs);
-		lat_text(lt, sizeof(lt), lat);
+		lat_text(lt, sizeof(lt), c, lat);
 		fprintf(out, "%s %5.2f-%-5.2f sec  %s  %s  %7.3f ms %llu/%llu (%.2g%%)%s  %.0f pps\n",
 			id, a, b, by, bi, jitter_s * 1e3, (unsigned long long)lost,
 			(unsigned long long)total, pct(lost, total), lt, (double)k->rx_pkts / secs);
@@ -177,16 +187,21 @@ static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg
 
 /* ---------------------------------------------------------------- JSON ---- */
 
-static json_t *latency_json(const struct pg_hist *h)
+static json_t *latency_json(const struct pg_report_conf *c, const struct pg_hist *h)
 {
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
 	json_t *o;
 
 	if (!h || !pg_hist_count(h))
 		return NULL;
 	o = json_object();
-	/* Software timestamps from the calibrated TSC; the PTP issue adds sources and bounds. */
-	json_object_set_new(o, "source", json_string("tsc"));
-	json_object_set_new(o, "bound_ns", json_null());
+	pg_latency_source(c->latclk, &src, &bound, &res);
+	json_object_set_new(o, "source", json_string(src));
+	json_object_set_new(o, "bound_ns", bound == PG_BOUND_UNKNOWN ? json_null() :
+					   json_integer((json_int_t)bound));
+	json_object_set_new(o, "resolution_ns", json_integer(res));
 	json_object_set_new(o, "count", json_integer((json_int_t)pg_hist_count(h)));
 	json_object_set_new(o, "min_ns", json_integer((json_int_t)pg_hist_min(h)));
 	json_object_set_new(o, "mean_ns", json_real(pg_hist_mean(h)));
@@ -253,7 +268,7 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 
 		if (c->json) {
 			sj = ivl_stream_json(c, s, &s->ivl, a, b);
-			json_t *lat = latency_json(s->lat_ivl);
+			json_t *lat = latency_json(c, s->lat_ivl);
 
 			if (lat) {
 				json_t *pg = json_object();
@@ -463,7 +478,9 @@ json_t *pg_json_perfgen(const struct pg_report_conf *c, const struct pg_counter_
 	for (i = 0; i < n; i++)
 		json_object_set_new(d, kv[i].name, json_integer((json_int_t)kv[i].value));
 	json_object_set_new(o, "drops", d);
-	l = latency_json(lat);
+	if (c->latclk)
+		json_object_set_new(o, "clock", pg_latclock_json(c->latclk));
+	l = latency_json(c, lat);
 	if (l)
 		json_object_set_new(o, "latency", l);
 	return o;
@@ -478,7 +495,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 	uint64_t tx_b = 0, tx_p = 0, rx_b = 0, rx_p = 0, lost = 0, ooo = 0, dg = 0, rep_b = 0;
 	double secs = 0, jit = 0, rep_secs = 0;
 	unsigned int i;
-	char by[32], bi[32], lt[96];
+	char by[32], bi[32], lt[160];
 
 	if (c->tcp) {
 		pg_print_final_tcp(out, c, g, kv, nb_counters);
@@ -545,7 +562,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 			else
 				u = end_udp_json(c, s, &s->tot, ssecs, sjit, slost, sdg,
 						 s->tot.outorder, 0, s->tot.rx_bytes);
-			l = latency_json(s->lat);
+			l = latency_json(c, s->lat);
 			if (l)
 				json_object_set_new(pg, "latency", l);
 			if (c->role == PG_ROLE_SERVER)
@@ -569,7 +586,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		}
 
 		/* text */
-		lat_text(lt, sizeof(lt), s->lat);
+		lat_text(lt, sizeof(lt), c, s->lat);
 		if (c->role == PG_ROLE_CLIENT) {
 			text_line(out, c, s, &s->tot, NULL, 0, ssecs, 0);
 			fprintf(out, "[%3u] Sent %llu datagrams\n", s->id,
