@@ -17,6 +17,7 @@
 #include "port_pcap.h"
 #include "latclock.h"
 #include "ptp.h"
+#include "export.h"
 #ifdef PG_HAVE_DPDK
 #include "port_dpdk.h"
 #endif
@@ -101,6 +102,7 @@ struct run {
 	unsigned int nb_extra;
 	struct pg_latclock latclk;  /* trip-time clock facts (--ptp) */
 	struct pg_ptp *ptp;
+	struct pg_export *export;   /* --histograms, --hdr-log, --csv, --json-stream */
 };
 
 static int setup_lcores(struct run *r)
@@ -378,6 +380,9 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->counters = read_counters;
 	rc->counters_arg = r;
 	rc->latclk = &r->latclk;
+	rc->export = r->export;
+	if (r->o.json_stream)
+		rc->json = 1;
 }
 
 /* Trip-time clock: receive timestamp source, and --ptp's client thread. */
@@ -388,6 +393,18 @@ static int setup_latclock(struct run *r)
 	r->latclk.rx_source = "tsc";
 	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
 	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
+	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
+	    r->o.warmup_intervals || r->o.loss_threshold) {
+		struct pg_export_conf ec = {
+			.histograms = r->o.histograms, .hdr_log = r->o.hdr_log, .csv = r->o.csv,
+			.json_stream = r->o.json_stream, .warmup_intervals = r->o.warmup_intervals,
+			.loss_threshold = r->o.loss_threshold,
+		};
+
+		r->export = pg_export_open(&ec, err, sizeof(err));
+		if (!r->export)
+			return fail("%s", err);
+	}
 	if (!r->o.ptp)
 		return 0;
 	if (r->o.client && (!r->o.trip_times || !r->o.udp))
@@ -398,7 +415,7 @@ static int setup_latclock(struct run *r)
 	if (pg_ptp_start(r->ptp, 5000, err, sizeof(err)))
 		return fail("%s", err);
 	pg_ptp_describe(r->ptp, err, sizeof(err));
-	fprintf(r->o.json ? stderr : stdout, "%s\n", err);
+	fprintf(r->o.json || r->o.json_stream ? stderr : stdout, "%s\n", err);
 	return 0;
 }
 
@@ -867,6 +884,8 @@ static void cleanup(struct run *r)
 	stop_capture(r);
 	pg_ptp_free(r->ptp);
 	r->ptp = NULL;
+	pg_export_close(r->export);
+	r->export = NULL;
 	if (r->replay)
 		atomic_store(&r->replay->stop, 1);
 	pg_port_close(r->port);
@@ -913,8 +932,10 @@ int main(int argc, char **argv)
 		rc = setup_lcores(&r);
 		if (!rc) {
 			pg_tsc_calibrate(&r.tsc, 50);
-			rc = run_analyze(&r, argv[2]);
+			rc = setup_latclock(&r);
 		}
+		if (!rc)
+			rc = run_analyze(&r, argv[2]);
 		cleanup(&r);
 		return rc;
 	}

@@ -6,6 +6,7 @@
 #include "report_priv.h"
 #include "hist.h"
 #include "latclock.h"
+#include "export.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -87,8 +88,11 @@ void pg_print_client_header(FILE *out, const struct pg_report_conf *c,
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], rate[32];
 	unsigned int i;
 
-	if (c->json)
+	if (c->json) {
+		if (n)
+			pg_json_stream_start(c, s[0].g);
 		return;
+	}
 	fprintf(out, "------------------------------------------------------------\n");
 	fprintf(out, "Client connecting to %s, %s port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
 		c->host, c->tcp ? "TCP" : "UDP", c->port, PERFGEN_VERSION, c->backend, c->xdp_mode,
@@ -123,8 +127,10 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	char peer[48] = "";
 
-	if (c->json)
+	if (c->json) {
+		pg_json_stream_start(c, s->g);
 		return;
+	}
 	if (s->info.version_u)
 		snprintf(peer, sizeof(peer), " (peer %u.%u.%u)", s->info.version_u >> 16,
 			 s->info.version_u & 0xffff, s->info.version_l >> 16);
@@ -281,6 +287,12 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 			text_line(out, c, s, &s->ivl, s->lat_ivl, a, b,
 				  (double)s->ivl.jitter_x16 / 16e9);
 		}
+		if (c->export) {
+			uint64_t lost = c->role == PG_ROLE_SERVER ? lost_of(&s->ivl) : 0;
+
+			pg_export_interval(c->export, out, c, s, g->t0, g->next_ivl, a, b, lost,
+					   s->ivl.rx_pkts + lost);
+		}
 		sum.tx_pkts += s->ivl.tx_pkts;
 		sum.tx_bytes += s->ivl.tx_bytes;
 		sum.rx_pkts += s->ivl.rx_pkts;
@@ -304,6 +316,7 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 		json_object_set_new(iv, "streams", streams);
 		json_object_set_new(iv, "sum", ivl_stream_json(c, NULL, &sum, a, b));
 		json_array_append_new(g->intervals, iv);
+		pg_json_stream_interval(c, g, iv);
 	} else if (g->nstreams > 1) {
 		text_line(out, c, NULL, &sum, NULL, a, b, jit);
 	}
@@ -552,6 +565,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		dg += sdg;
 		if (sjit > jit)
 			jit = sjit;
+		pg_export_final(c->export, out, c, s, g->t0, ssecs, slost, sdg);
 
 		if (c->json) {
 			json_t *se = json_object(), *u, *pg = json_object(), *l;
@@ -615,6 +629,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 			}
 		} else {
 			text_line(out, c, s, &s->tot, s->lat, 0, ssecs, sjit);
+			pg_export_final_text(c->export, out, c, s, ssecs);
 			if (s->tot.outorder || s->tot.dups)
 				fprintf(out, "[%3u] %llu datagrams received out-of-order, %llu duplicates\n",
 					s->id, (unsigned long long)s->tot.outorder,
@@ -657,8 +672,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 					    lcore_rates(out, c, g, 1));
 		json_object_set_new(root, "end", end);
 		json_object_set_new(root, "perfgen", pg_json_perfgen(c, kv, nb_counters, NULL));
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		fputc('\n', out);
+		pg_json_emit_root(c, g, root, out);
 		json_decref(root);
 	} else {
 		if (g->nstreams > 1) {

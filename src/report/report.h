@@ -54,6 +54,8 @@ struct pg_report_conf {
 	void *counters_arg;
 	/* trip-time clock: source and bound of every latency figure (NULL: "tsc", unbounded) */
 	const struct pg_latclock *latclk;
+	/* --histograms, --hdr-log, --csv, loss events, --json-stream (NULL: none) */
+	struct pg_export *export;
 };
 
 /*
