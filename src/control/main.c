@@ -381,8 +381,6 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->counters_arg = r;
 	rc->latclk = &r->latclk;
 	rc->export = r->export;
-	if (r->o.json_stream)
-		rc->json = 1;
 }
 
 /* Trip-time clock: receive timestamp source, and --ptp's client thread. */
@@ -926,6 +924,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "perfgen: analyze: %s\n", err);
 			return 2;
 		}
+		if (r.o.json_stream)
+			r.o.json = 1;
 		if (r.o.interval > 0)
 			return fail("%s", "analyze: -i is not supported yet (intervals follow the live clock); the final report covers the capture");
 		r.o.server = 1;
@@ -985,6 +985,8 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.client == !r.o.server)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
+	if (r.o.json_stream)
+		r.o.json = 1; /* the same reports, streamed as events */
 	if (strcmp(r.o.wire, "iperf2")) {
 		if (!strcmp(r.o.wire, "iperf3"))
 			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");

@@ -21,6 +21,7 @@ struct pg_export {
 	int unit_ms;
 	int loss_text;               /* --loss-threshold / --warmup-intervals given */
 	const struct pg_group *started; /* json-stream: group whose "start" went out */
+	json_t *pending;             /* json-stream: loss events, sent after their interval */
 	uint64_t loss_events;
 };
 
@@ -112,6 +113,7 @@ void pg_export_close(struct pg_export *e)
 		fclose(e->hlog);
 	if (e->csv)
 		fclose(e->csv);
+	json_decref(e->pending);
 	free(e);
 }
 
@@ -243,7 +245,9 @@ void pg_export_interval(struct pg_export *e, FILE *out, const struct pg_report_c
 			json_object_set_new(d, "lost_percent",
 					    json_real(total ? 100.0 * (double)lost / (double)total : 0));
 			json_object_set_new(d, "threshold", json_integer((json_int_t)e->conf.loss_threshold));
-			pg_export_event(e, "loss", d);
+			if (!e->pending)
+				e->pending = json_array();
+			json_array_append_new(e->pending, d);
 		} else if (e->loss_text && !c->json) {
 			fprintf(out, "[%3u] %4.4f-%4.4f sec LOSS %llu/%llu datagrams (above %llu)\n", s->id,
 				a, b, (unsigned long long)lost, (unsigned long long)total,
@@ -286,8 +290,18 @@ void pg_json_stream_interval(const struct pg_report_conf *c, struct pg_group *g,
 {
 	if (!pg_export_json_stream(c->export))
 		return;
+	struct pg_export *e = c->export;
+	size_t i;
+	json_t *d;
+
 	pg_json_stream_start(c, g);
-	pg_export_event(c->export, "interval", json_incref((json_t *)iv));
+	pg_export_event(e, "interval", json_incref((json_t *)iv));
+	if (e->pending) {
+		json_array_foreach(e->pending, i, d)
+			pg_export_event(e, "loss", json_incref(d));
+		json_decref(e->pending);
+		e->pending = NULL;
+	}
 }
 
 void pg_json_emit_root(const struct pg_report_conf *c, struct pg_group *g, void *root, FILE *out)
