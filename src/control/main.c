@@ -15,6 +15,9 @@
 #include "iperf2.h"
 #include "msg.h"
 #include "port_pcap.h"
+#include "latclock.h"
+#include "ptp.h"
+#include "export.h"
 #ifdef PG_HAVE_DPDK
 #include "port_dpdk.h"
 #endif
@@ -98,6 +101,9 @@ struct run {
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
+	struct pg_latclock latclk;  /* trip-time clock facts (--ptp) */
+	struct pg_ptp *ptp;
+	struct pg_export *export;   /* --histograms, --hdr-log, --csv, --json-stream */
 };
 
 static int setup_lcores(struct run *r)
@@ -145,6 +151,7 @@ static int setup_lcores(struct run *r)
 			return fail("%s", "out of memory for lcore rings");
 		lc->ring = r->rings[i];
 		lc->hist_ret = r->hret[i];
+		lc->latclk = &r->latclk;
 	}
 	return 0;
 }
@@ -373,6 +380,42 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->cc = r->o.cc ? r->o.cc : "cubic";
 	rc->counters = read_counters;
 	rc->counters_arg = r;
+	rc->latclk = &r->latclk;
+	rc->export = r->export;
+}
+
+/* Trip-time clock: receive timestamp source, and --ptp's client thread. */
+static int setup_latclock(struct run *r)
+{
+	char err[512];
+
+	r->latclk.rx_source = "tsc";
+	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
+	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
+	    r->o.warmup_intervals || r->o.loss_threshold) {
+		struct pg_export_conf ec = {
+			.histograms = r->o.histograms, .hdr_log = r->o.hdr_log, .csv = r->o.csv,
+			.json_stream = r->o.json_stream, .warmup_intervals = r->o.warmup_intervals,
+			.loss_threshold = r->o.loss_threshold,
+		};
+
+		r->export = pg_export_open(&ec, err, sizeof(err));
+		if (!r->export)
+			return fail("%s", err);
+	}
+	if (!r->o.ptp)
+		return 0;
+	if (r->o.client && (!r->o.trip_times || !r->o.udp))
+		return fail("--ptp %s: goes with -u --trip-times (it corrects one-way delays)", r->o.ptp);
+	r->ptp = pg_ptp_open(r->o.ptp, &r->latclk, err, sizeof(err));
+	if (!r->ptp)
+		return fail("%s", err);
+	if (pg_ptp_start(r->ptp, 5000, err, sizeof(err)))
+		return fail("%s", err);
+	pg_ptp_describe(r->ptp, err, sizeof(err));
+	fprintf(r->o.json || r->o.json_stream ? stderr : stdout, "%s\n", err);
+	return 0;
 }
 
 /*
@@ -911,6 +954,10 @@ static void cleanup(struct run *r)
 	unsigned int i;
 
 	stop_capture(r);
+	pg_ptp_free(r->ptp);
+	r->ptp = NULL;
+	pg_export_close(r->export);
+	r->export = NULL;
 	if (r->replay)
 		atomic_store(&r->replay->stop, 1);
 	pg_port_close(r->port);
@@ -953,12 +1000,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "perfgen: analyze: %s\n", err);
 			return 2;
 		}
+		if (r.o.json_stream)
+			r.o.json = 1;
 		r.o.server = 1;
 		rc = setup_lcores(&r);
 		if (!rc) {
 			pg_tsc_calibrate(&r.tsc, 50);
-			rc = run_analyze(&r, argv[2]);
+			rc = setup_latclock(&r);
 		}
+		if (!rc)
+			rc = run_analyze(&r, argv[2]);
 		cleanup(&r);
 		return rc;
 	}
@@ -1008,6 +1059,8 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.client == !r.o.server)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
+	if (r.o.json_stream)
+		r.o.json = 1; /* the same reports, streamed as events */
 	if (strcmp(r.o.wire, "iperf2")) {
 		if (!strcmp(r.o.wire, "iperf3"))
 			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");
@@ -1037,6 +1090,8 @@ int main(int argc, char **argv)
 	rc = open_port(&r);
 	if (!rc)
 		rc = start_capture(&r);
+	if (!rc)
+		rc = setup_latclock(&r);
 	if (rc)
 		goto out;
 

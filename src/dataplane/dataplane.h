@@ -20,6 +20,7 @@
 
 struct pg_ring;
 struct pg_hist;
+struct pg_latclock;
 struct pg_redirect;
 struct pg_capture;
 struct pg_replay;
@@ -63,6 +64,10 @@ struct pg_client_flow {
 	struct pg_flow_counters c, posted;
 	uint64_t first_ns, last_ns;
 	uint8_t tmpl[PG_UDP_FRAME_HDR_LEN + 160];
+	/* perfgen-to-perfgen trip-time block (pgts.h): ns below the us, our PTP offset */
+	uint8_t pgts;
+	int64_t ptp_off;           /* refreshed once per burst from the lcore's latclock */
+	uint32_t ptp_bound;
 } __attribute__((aligned(PG_CACHE_LINE)));
 
 /* Server side of one client flow, in a per-lcore table keyed by the 4-tuple. */
@@ -82,6 +87,9 @@ struct pg_server_flow {
 	int64_t lat_min, lat_max, lat_sum;
 	long double lat_sumsq;
 	uint64_t lat_cnt;
+	int64_t peer_off;          /* the sender's PTP offset (pgts.h), when peer_has */
+	uint32_t peer_bound;
+	uint8_t peer_has;
 	struct pg_hist *hist;      /* current latency histogram, NULL when none free */
 	uint8_t ack[128];          /* the AckFIN, kept to answer FIN retries */
 } __attribute__((aligned(PG_CACHE_LINE)));
@@ -180,6 +188,8 @@ struct pg_lcore {
 	unsigned int nb_server_ports;
 	struct pg_hist *hfree[64];      /* local stash of empty histograms */
 	unsigned int nb_hfree;
+
+	struct pg_latclock *latclk;     /* trip-time clock correction (--ptp); NULL = none */
 
 	struct pg_lcore_stats stats;
 } __attribute__((aligned(PG_CACHE_LINE)));
