@@ -9,6 +9,9 @@
 #include "capture.h"
 #include "replay.h"
 #include "iperf2_tcp.h"
+#include "iperf3_dp.h"
+#include "iperf3_run.h"
+#include "tcp.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -94,6 +97,7 @@ struct run {
 	uint8_t *tcp_img;           /* TCP client: one write of the stream */
 	const char *replay_path;
 	atomic_uint flows_left;
+	int i3_launched;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
@@ -832,6 +836,104 @@ static int run_replay(struct run *r)
 	return 0;
 }
 
+static int i3_launch(void *arg)
+{
+	struct run *r = arg;
+	int e = launch(r, &r->lc[0], pg_i3_lcore_main);
+
+	if (!e)
+		r->i3_launched = 1;
+	return e;
+}
+
+/*
+ * iperf3 (both roles): one dataplane lcore owns the connections (iperf3_lcore.c); this
+ * thread runs the control protocol (iperf3_run.c) through the lcore's two rings.
+ */
+static int run_iperf3(struct run *r)
+{
+	struct pg_lcore *lc = &r->lc[0];
+	struct pg_i3_lcore *l;
+	struct pg_i3_env env;
+	struct in_addr dst = { 0 };
+	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF3_DEFAULT_PORT);
+	uint16_t base = (uint16_t)(33000 + (getpid() % 80) * 300);
+	unsigned int i, nports = 0;
+	int e, rc;
+
+	if (r->nb_dp != 1)
+		return fail("--wire iperf3: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
+			    r->lcore_str, r->nb_dp);
+	if (r->o.no_peer)
+		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
+	if (r->o.client && inet_pton(AF_INET, r->o.client, &dst) != 1)
+		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
+	if (r->o.bidir && r->o.reverse)
+		return fail("%s", "-R and --bidir are exclusive (--bidir already sends both ways)");
+	lc->port = r->port;
+	lc->q = r->port->queue[0];
+	l = aligned_alloc(PG_CACHE_LINE, (sizeof(*l) + PG_CACHE_LINE - 1) & ~(size_t)(PG_CACHE_LINE - 1));
+	if (!l)
+		return fail("%s", "out of memory");
+	memset(l, 0, sizeof(*l));
+	lc->i3 = l;
+	l->ctrl_bufs = malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
+	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
+	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
+	if (!l->ctrl_bufs || !l->up || !l->down)
+		return fail("%s", "out of memory");
+	e = pg_tcp_lcore_init(lc, PG_I3_CONNS, r->o.cc);
+	if (e)
+		return fail("TCP engine setup failed: %s", strerror(-e));
+	l->port = port;
+	memset(&env, 0, sizeof(env));
+	if (r->o.client) {
+		int err = pg_port_resolve(r->port, dst.s_addr, l->peer_mac, (int)r->o.resolve_ms);
+
+		if (err)
+			return fail("-c %s: no answer to ARP from the next hop on %s within %u ms (%s); check the address and the link",
+				    r->o.client, r->port->info.ifname, r->o.resolve_ms, strerror(-err));
+		l->peer_ip = dst.s_addr;
+		l->ctrl_sport = base;
+		nports = 1 + r->o.parallel * (r->o.bidir ? 2 : 1);
+		for (i = 0; i < nports; i++) {
+			e = pg_port_steer(r->port, PG_IPPROTO_TCP, (uint16_t)(base + i), 1);
+			if (!e)
+				e = pg_port_steer(r->port, PG_IPPROTO_UDP, (uint16_t)(base + i), 1);
+			if (e)
+				return fail("steering port %u to the AF_XDP socket failed: %s", base + i, strerror(-e));
+		}
+	} else {
+		l->server = 1;
+		e = pg_port_steer(r->port, PG_IPPROTO_TCP, port, 1);
+		if (!e)
+			e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
+		if (e)
+			return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
+	}
+	env.o = &r->o;
+	env.lc = lc;
+	env.stop = &g_stop;
+	env.local_ip = r->port->info.ip4;
+	env.peer_ip = dst.s_addr;
+	env.port = port;
+	env.ctrl_sport = base;
+	env.mtu = r->port->info.mtu ? r->port->info.mtu : 1500;
+	env.backend = r->port->info.backend;
+	env.mode = r->port->info.mode;
+	env.ifname = r->port->info.ifname;
+	env.lcores = r->lcore_str;
+	env.out = stdout;
+	env.launch = i3_launch;
+	env.launch_arg = r;
+	rc = r->o.client ? pg_i3_client(&env) : pg_i3_server(&env);
+	atomic_store(&l->ended, 1);
+	if (r->i3_launched)
+		join(r, lc);
+	r->i3_launched = 0;
+	return rc;
+}
+
 static void cleanup(struct run *r)
 {
 	unsigned int i;
@@ -845,6 +947,12 @@ static void cleanup(struct run *r)
 	pg_redirect_free(r->redir);
 	free(r->tcp_img);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
+		if (r->lc[i].i3) {
+			pg_ring_free(r->lc[i].i3->up);
+			pg_ring_free(r->lc[i].i3->down);
+			free(r->lc[i].i3->ctrl_bufs);
+			free(r->lc[i].i3);
+		}
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);
 		free(r->lc[i].tflows);
@@ -934,11 +1042,12 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.client == !r.o.server)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
-	if (strcmp(r.o.wire, "iperf2")) {
-		if (!strcmp(r.o.wire, "iperf3"))
-			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");
+	if (strcmp(r.o.wire, "iperf2") && strcmp(r.o.wire, "iperf3"))
 		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
-	}
+	/* A server without --wire: iperf2 when its port is given as 5001 or -u asks for the
+	 * iperf2 UDP server; otherwise iperf3 (which also takes UDP tests). */
+	if (r.o.server && !r.o.wire_set && (r.o.port == PG_IPERF2_PORT || r.o.udp))
+		r.o.wire = "iperf2";
 	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
 		return fail("-C %s: expected cubic or reno", r.o.cc);
 	if (r.o.cc && r.o.udp)
@@ -972,7 +1081,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = r.o.client ? run_client(&r) : run_server(&r);
+	if (!strcmp(r.o.wire, "iperf3"))
+		rc = run_iperf3(&r);
+	else
+		rc = r.o.client ? run_client(&r) : run_server(&r);
 out:
 	cleanup(&r);
 	return rc;

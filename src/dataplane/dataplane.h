@@ -23,6 +23,7 @@ struct pg_hist;
 struct pg_redirect;
 struct pg_capture;
 struct pg_replay;
+struct pg_i3_lcore;
 
 #define PG_MAX_LCORES 64
 #define PG_CACHE_LINE 64
@@ -151,6 +152,9 @@ struct pg_lcore {
 	const uint8_t *tcp_img;         /* client: one write (header + pattern) */
 	uint32_t tcp_hdrlen, tcp_buflen;
 	uint16_t tcp_port;              /* server: listening port */
+
+	/* iperf3 (iperf3_lcore.c): connections, streams and the rings to the main thread */
+	struct pg_i3_lcore *i3;
 
 	/* server */
 	struct pg_server_flow *sflows;  /* PG_SERVER_SLOTS */
