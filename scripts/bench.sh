@@ -40,7 +40,7 @@ tsc_hz=""
 
 # --- perfgen
 r0=$(rx)
-ip netns exec "$A" build/perfgen --dev vA -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pg.json" 2>/dev/null
+ip netns exec "$A" build/perfgen --wire iperf2 --dev vA -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pg.json" 2>/dev/null
 r1=$(rx)
 pg_pps=$(python3 -c "
 import json,sys; d=json.load(open('$tmp/pg.json')); e=d['end']
@@ -75,7 +75,7 @@ fi
 #     copy stays, which is harmless for a sender)
 pd_pps=0
 if build/perfgen --help | grep -q -- --dpdk; then
-	ip netns exec "$A" build/perfgen --dpdk net_af_xdp0,iface=vA --ip 198.18.50.1/24 -c 198.18.50.2 \
+	ip netns exec "$A" build/perfgen --wire iperf2 --dpdk net_af_xdp0,iface=vA --ip 198.18.50.1/24 -c 198.18.50.2 \
 		-u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pd.json" 2>/dev/null
 	pd_pps=$(python3 -c "
 import json; e=json.load(open('$tmp/pd.json'))['end']
@@ -85,7 +85,7 @@ fi
 # --- net_null sink: perfgen --no-peer beside testpmd txonly, 64-byte frames (18-byte payload)
 nn_pg=0 nn_tp=0
 if build/perfgen --help | grep -q -- --dpdk; then
-	build/perfgen --dpdk net_null0,no-rx=1 --ip 198.18.51.1/24 --no-peer -c 198.18.51.2 -u -l 18 \
+	build/perfgen --wire iperf2 --dpdk net_null0,no-rx=1 --ip 198.18.51.1/24 --no-peer -c 198.18.51.2 -u -l 18 \
 		-b 0 -t "$secs" -J --lcores 0-1 > "$tmp/nn.json" 2>/dev/null
 	nn_pg=$(python3 -c "
 import json; l=json.load(open('$tmp/nn.json'))['end']['perfgen']['lcores']

@@ -66,6 +66,8 @@ struct test {
 	uint16_t peer_port;
 	struct rusage ru0;
 	uint64_t cpu_t0;
+	struct pg_iperf3_stream_result local[MAXS]; /* our counters when results were made */
+	int have_local;
 	struct pg_iperf3_results peer;   /* copy of the peer's results (no server output) */
 	int have_peer;
 	char *server_text;               /* --get-server-output: what the server printed */
@@ -334,6 +336,10 @@ static void local_result(struct test *t, unsigned int i, double dur, struct pg_i
 	struct i3_stream *s = &t->s[i];
 	struct pg_i3_counters *c = cnt(t, s);
 
+	if (t->have_local) {
+		*r = t->local[i];
+		return;
+	}
 	memset(r, 0, sizeof(*r));
 	r->id = s->id;
 	r->bytes = s_bytes(t, s);
@@ -365,8 +371,10 @@ static void fill_results(struct test *t, struct pg_iperf3_results *r)
 	r->nb_streams = t->ns;
 	for (i = 0; i < t->ns; i++) {
 		local_result(t, i, dur, &r->streams[i]);
+		t->local[i] = r->streams[i];
 		senders += (unsigned int)t->s[i].sender;
 	}
+	t->have_local = 1;
 	r->sender_has_retransmits = !senders ? -1 : t->p.udp ? 0 : 1;
 	if (!t->p.udp)
 		snprintf(r->congestion_used, sizeof(r->congestion_used), "%s",
@@ -1044,9 +1052,507 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ server ---- */
+
+struct server {
+	struct pg_i3_env *e;
+	struct test *tests[MAX_TESTS];
+	int slot_test[PG_I3_CONNS];      /* test index owning the slot, -1 none */
+	uint64_t slot_seen[PG_I3_CONNS]; /* when a pending connection was accepted */
+	unsigned int active, served;
+	/* robustness counters (each case is also logged once, on stderr) */
+	uint64_t n_busy, n_bad_cookie, n_vanished, n_protocol, n_idle, n_early_close;
+};
+
+static void peer_str(char *b, size_t n, uint32_t ip, uint16_t port)
+{
+	char h[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	a.s_addr = ip;
+	inet_ntop(AF_INET, &a, h, sizeof(h));
+	snprintf(b, n, "%s port %u", h, port);
+}
+
+static void srv_log(struct server *sv, struct test *t, const char *what)
+{
+	char p[64];
+
+	(void)sv;
+	peer_str(p, sizeof(p), t ? t->peer_ip : 0, t ? t->peer_port : 0);
+	fprintf(stderr, "perfgen: iperf3 server: %s: %s\n", p, what);
+}
+
+static void test_free(struct server *sv, int k)
+{
+	struct test *t = sv->tests[k];
+	unsigned int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < PG_I3_CONNS; i++)
+		if (sv->slot_test[i] == k)
+			sv->slot_test[i] = -1;
+	if (t->intervals)
+		json_decref(t->intervals);
+	pg_iperf3_ctrl_free(t->c);
+	free(t->server_text);
+	free(t->server_json);
+	free(t->our_json);
+	free(t);
+	sv->tests[k] = NULL;
+	sv->active--;
+}
+
+/* Ends a test for good: close (orderly) or abort every connection it owns. */
+static void test_close(struct server *sv, int k, int abort)
+{
+	struct test *t = sv->tests[k];
+	unsigned int i;
+
+	for (i = 0; i < t->ns; i++)
+		if (t->s[i].used && !t->s[i].closed)
+			down(t, abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE, t->s[i].slot, NULL, 0);
+	down(t, abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE, t->ctrl_slot, NULL, 0);
+	if (t->p.udp && t->ns < t->nb_expected)
+		down(t, PG_I3_DOWN_UDP_LISTEN, PG_I3_CONNS, NULL, 0);
+	test_free(sv, k);
+}
+
+static int srv_new_test(struct server *sv, const struct pg_i3_up *u, uint64_t now)
+{
+	int k;
+	struct test *t;
+
+	for (k = 0; k < MAX_TESTS && sv->tests[k]; k++)
+		;
+	if (k == MAX_TESTS)
+		return -1;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -1;
+	t->c = pg_iperf3_ctrl_new(PG_IPERF3_SERVER, NULL, NULL);
+	if (!t->c) {
+		free(t);
+		return -1;
+	}
+	t->used = 1;
+	t->e = sv->e;
+	t->ctrl_slot = u->slot;
+	t->phase = T_CTRL;
+	t->t_accept = now;
+	t->peer_ip = u->peer_ip;
+	t->peer_port = u->peer_port;
+	memcpy(t->cookie, u->data, PG_IPERF3_COOKIE_LEN);
+	t->cookie[PG_IPERF3_COOKIE_LEN - 1] = 0;
+	t->intervals = json_array();
+	sv->tests[k] = t;
+	sv->slot_test[u->slot] = k;
+	sv->active++;
+	down(t, PG_I3_DOWN_CONTROL, u->slot, NULL, 0);
+	pg_iperf3_ctrl_input(t->c, u->data, PG_IPERF3_COOKIE_LEN);
+	return k;
+}
+
+static void deny(struct server *sv, unsigned int slot)
+{
+	struct pg_i3_down d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = PG_I3_DOWN_DENY;
+	d.slot = (uint16_t)slot;
+	pg_ring_enqueue_burst(sv->e->lc->i3->down, &d, 1);
+}
+
+/* A stream arrived (TCP cookie or UDP connect) for test k. */
+static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const uint8_t *cookie)
+{
+	struct test *t = sv->tests[k];
+	struct pg_iperf3_stream_info si;
+	struct pg_i3_stream_conf sc;
+	struct i3_stream *s;
+
+	if (pg_iperf3_ctrl_stream_arrived(t->c, cookie, &si) || si.idx >= MAXS) {
+		sv->n_bad_cookie++;
+		srv_log(sv, t, "data stream with a wrong cookie or not expected: denied");
+		if (cookie)
+			deny(sv, u->slot);
+		else
+			down(t, PG_I3_DOWN_ABORT, u->slot, NULL, 0);
+		return;
+	}
+	s = &t->s[si.idx];
+	s->used = 1;
+	s->slot = u->slot;
+	s->id = si.id;
+	s->sender = si.sender;
+	s->udp = t->p.udp;
+	s->peer_ip = u->peer_ip;
+	s->peer_port = u->peer_port;
+	s->local_port = t->e->port;
+	if (si.idx + 1 > t->ns)
+		t->ns = si.idx + 1;
+	sv->slot_test[u->slot] = k;
+	stream_conf(t, si.idx, &sc);
+	down_sc(t, PG_I3_DOWN_ATTACH, u->slot, &sc);
+	if (!t->e->o->json)
+		print_connected(t, s);
+}
+
+static int find_cookie(struct server *sv, const uint8_t *ck)
+{
+	int k;
+
+	for (k = 0; k < MAX_TESTS; k++)
+		if (sv->tests[k] && !memcmp(sv->tests[k]->cookie, ck, PG_IPERF3_COOKIE_LEN - 1) &&
+		    sv->tests[k]->ctrl_slot != (unsigned int)-1)
+			return k;
+	return -1;
+}
+
+static int find_udp_waiting(struct server *sv)
+{
+	int k;
+
+	for (k = 0; k < MAX_TESTS; k++) {
+		struct test *t = sv->tests[k];
+
+		if (t && t->p.udp && t->nb_expected && t->ns < t->nb_expected && t->phase == T_CTRL)
+			return k;
+	}
+	return -1;
+}
+
+static void srv_up(struct server *sv, uint64_t now)
+{
+	struct pg_i3_up u;
+	struct pg_i3_env *e = sv->e;
+
+	while (pg_ring_dequeue_burst(e->lc->i3->up, &u, 1) == 1) {
+		int k = u.slot < PG_I3_CONNS ? sv->slot_test[u.slot] : -1;
+		struct test *t = k >= 0 ? sv->tests[k] : NULL;
+		struct i3_stream *s;
+
+		switch (u.type) {
+		case PG_I3_UP_NEWCONN:
+			k = find_cookie(sv, u.data);
+			if (k >= 0) {
+				srv_stream(sv, k, &u, u.data);
+			} else if (!pg_iperf3_cookie_valid(u.data)) {
+				struct test tmp;
+
+				memset(&tmp, 0, sizeof(tmp));
+				tmp.peer_ip = u.peer_ip;
+				tmp.peer_port = u.peer_port;
+				sv->n_bad_cookie++;
+				srv_log(sv, &tmp, "connection opened with a malformed cookie: denied");
+				deny(sv, u.slot);
+			} else if (sv->active >= e->o->max_clients) {
+				struct test tmp;
+
+				memset(&tmp, 0, sizeof(tmp));
+				tmp.peer_ip = u.peer_ip;
+				tmp.peer_port = u.peer_port;
+				sv->n_busy++;
+				srv_log(sv, &tmp, "busy (--max-clients reached): denied");
+				deny(sv, u.slot);
+			} else if (srv_new_test(sv, &u, now) < 0) {
+				sv->n_busy++;
+				deny(sv, u.slot);
+			} else if (!e->o->json) {
+				char p[64];
+
+				peer_str(p, sizeof(p), u.peer_ip, u.peer_port);
+				fprintf(e->out, "Accepted connection from %s\n", p);
+				fflush(e->out);
+			}
+			break;
+		case PG_I3_UP_UDP_NEW:
+			k = find_udp_waiting(sv);
+			if (k >= 0) {
+				srv_stream(sv, k, &u, NULL);
+			} else {
+				struct pg_i3_down d;
+
+				memset(&d, 0, sizeof(d));
+				d.type = PG_I3_DOWN_ABORT;
+				d.slot = u.slot;
+				pg_ring_enqueue_burst(e->lc->i3->down, &d, 1);
+			}
+			break;
+		case PG_I3_UP_BYTES:
+			if (t && t->ctrl_slot == u.slot && t->c)
+				pg_iperf3_ctrl_input(t->c, u.data, u.len);
+			break;
+		case PG_I3_UP_EOF:
+			if (t && t->ctrl_slot == u.slot)
+				pg_iperf3_ctrl_eof(t->c);
+			else if (!t && u.err == -ENODATA)
+				sv->n_early_close++;
+			break;
+		case PG_I3_UP_CLOSED:
+			if (!t)
+				break;
+			if (t->ctrl_slot == u.slot) {
+				t->ctrl_slot = (unsigned int)-1;
+				sv->slot_test[u.slot] = -1;
+				if (!pg_iperf3_ctrl_finished(t->c)) {
+					sv->n_vanished++;
+					srv_log(sv, t, "the client has unexpectedly closed the connection; test abandoned");
+					t->failed = 1;
+				}
+			} else {
+				s = stream_of_slot(t, u.slot);
+				if (s)
+					s->closed = 1;
+				sv->slot_test[u.slot] = -1;
+			}
+			break;
+		case PG_I3_UP_DRAINED:
+			s = t ? stream_of_slot(t, u.slot) : NULL;
+			if (s)
+				s->drained = 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Server output for --get-server-output: our -J report, or our text lines. */
+static void server_output(struct test *t, struct pg_iperf3_results *r)
+{
+	if (!t->p.get_server_output)
+		return;
+	if (t->e->o->json) {
+		t->our_json = final_report(t, 0);
+		r->server_output_json = t->our_json;
+	} else {
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *m = open_memstream(&buf, &n);
+		FILE *out = t->e->out;
+
+		if (!m)
+			return;
+		t->e->out = m;
+		final_report(t, 1);
+		fclose(m);
+		t->e->out = out;
+		t->our_json = buf;
+		r->server_output_text = buf;
+	}
+}
+
+static void srv_submit(struct test *t)
+{
+	struct pg_iperf3_results *r = malloc(sizeof(*r));
+
+	if (!r) {
+		pg_iperf3_ctrl_terminate(t->c);
+		return;
+	}
+	all_streams(t, PG_I3_DOWN_STOP);
+	fill_results(t, r);
+	all_streams(t, PG_I3_DOWN_CLOSE);
+	server_output(t, r);
+	pg_iperf3_ctrl_submit_results(t->c, r);
+	free(r);
+	t->phase = T_RESULTS;
+}
+
+/* One test's events and timers. Returns 1 when the test is over (freed). */
+static int srv_test(struct server *sv, int k, uint64_t now)
+{
+	struct test *t = sv->tests[k];
+	const struct pg_opts *o = sv->e->o;
+	enum pg_iperf3_ev_type ev;
+
+	while (t->c && pg_iperf3_ctrl_next_event(t->c, &ev)) {
+		switch (ev) {
+		case PG_IPERF3_EV_PARAMS:
+			t->p = *pg_iperf3_ctrl_params(t->c);
+			t->nb_expected = pg_iperf3_nb_streams(&t->p);
+			if (t->p.mss && (t->p.mss < 88 || t->p.mss > (int32_t)sv->e->mtu - 40)) {
+				/* as a kernel listener refuses TCP_MAXSEG outside its range */
+				pg_iperf3_ctrl_server_error(t->c, PG_IPERF3_IE_SETMSS, EINVAL);
+				break;
+			}
+			if (t->p.udp) {
+				if (t->p.len > sv->e->mtu - 28) {
+					pg_iperf3_ctrl_server_error(t->c, PG_IPERF3_IE_CREATESTREAM, EMSGSIZE);
+					break;
+				}
+				down(t, PG_I3_DOWN_UDP_LISTEN, PG_I3_CONNS, NULL, (uint16_t)t->nb_expected);
+			}
+			pg_iperf3_ctrl_accept_params(t->c);
+			break;
+		case PG_IPERF3_EV_TEST_RUNNING:
+			start_running(t, now);
+			break;
+		case PG_IPERF3_EV_TEST_END:
+			t->t_end = now;
+			t->phase = T_ENDING;
+			t->t_phase = now;
+			t->t_last_rx = now;
+			t->last_total = total_rx_frames(t);
+			{
+				unsigned int i;
+
+				/* our senders (-R) stop now and close after what they released (a
+				 * 3.12 client blocks reading a whole block until EOF); receivers
+				 * count until the stream is quiet */
+				for (i = 0; i < t->ns; i++)
+					if (t->s[i].sender && !t->s[i].closed) {
+						down(t, PG_I3_DOWN_STOP, t->s[i].slot, NULL, 0);
+						down(t, PG_I3_DOWN_CLOSE, t->s[i].slot, NULL, 0);
+					}
+			}
+			break;
+		case PG_IPERF3_EV_RESULTS_NEEDED:
+			if (t->phase != T_ENDING) /* not after TEST_END: submit at once */
+				srv_submit(t);
+			break;
+		case PG_IPERF3_EV_PEER_RESULTS:
+			keep_peer_results(t);
+			break;
+		case PG_IPERF3_EV_DONE:
+			flush_ctrl(t);
+			{
+				double last = t->next_ivl - (o->interval > 0 ? o->interval : 1);
+				double el = secs(t->t_start, t->t_end);
+
+				if (el > last + 0.0005)
+					interval(t, last, el);
+			}
+			final_report(t, 1);
+			sv->served++;
+			test_close(sv, k, 0);
+			return 1;
+		case PG_IPERF3_EV_ERROR:
+			flush_ctrl(t);
+			if (!t->failed) {
+				const struct pg_iperf3_error *er = pg_iperf3_ctrl_error(t->c);
+
+				if (er->kind == PG_IPERF3_ERR_PROTOCOL)
+					sv->n_protocol++;
+				else if (er->kind == PG_IPERF3_ERR_PEER_CLOSED)
+					sv->n_vanished++;
+				srv_log(sv, t, er->msg);
+			}
+			sv->served++;
+			test_close(sv, k, 1);
+			return 1;
+		default:
+			break;
+		}
+	}
+	flush_ctrl(t);
+	if (t->failed) {
+		sv->served++;
+		test_close(sv, k, 1);
+		return 1;
+	}
+	if (t->phase == T_CTRL && !pg_iperf3_ctrl_running(t->c) && now - t->t_accept > IDLE_CTRL_NS &&
+	    pg_iperf3_ctrl_state(t->c) <= PG_IPERF3_PARAM_EXCHANGE) {
+		sv->n_idle++;
+		srv_log(sv, t, "no parameters within 10 s (a client that sends nothing): dropped");
+		test_close(sv, k, 1);
+		return 1;
+	}
+	if (t->phase == T_RUNNING) {
+		double el = secs(t->t_start, now), step = o->interval > 0 ? o->interval : 1;
+		uint32_t tmo = pg_iperf3_server_timeout_s(&t->p);
+
+		if (!t->omit_done && secs(t->t_running, now) >= t->p.omit) {
+			omit_end(t, now);
+		} else if (t->omit_done && el >= t->next_ivl) {
+			interval(t, t->next_ivl - step, t->next_ivl);
+			t->next_ivl += step;
+		}
+		if (tmo && secs(t->t_running, now) > tmo) {
+			sv->n_vanished++;
+			srv_log(sv, t, "the test did not end within time + omit + 40 s: abandoned");
+			test_close(sv, k, 1);
+			return 1;
+		}
+	}
+	if (t->phase == T_ENDING) {
+		uint64_t tot = total_rx_frames(t);
+
+		if (tot != t->last_total) {
+			t->last_total = tot;
+			t->t_last_rx = now;
+		}
+		if (now - t->t_last_rx >= QUIET_NS || now - t->t_phase >= QUIET_MAX_NS)
+			srv_submit(t);
+		flush_ctrl(t);
+	}
+	return 0;
+}
+
 int pg_i3_server(struct pg_i3_env *e)
 {
-	(void)e;
-	fprintf(stderr, "perfgen: iperf3 server: not yet\n");
-	return 2;
+	struct server *sv = calloc(1, sizeof(*sv));
+	unsigned int i, nstop = 0;
+	int k, rc = 0;
+
+	if (!sv) {
+		fprintf(stderr, "perfgen: out of memory\n");
+		return 2;
+	}
+	sv->e = e;
+	for (i = 0; i < PG_I3_CONNS; i++)
+		sv->slot_test[i] = -1;
+	if (e->launch(e->launch_arg)) {
+		fprintf(stderr, "perfgen: cannot start the dataplane lcore\n");
+		free(sv);
+		return 2;
+	}
+	if (!e->o->json) {
+		fprintf(e->out, "-----------------------------------------------------------\n");
+		fprintf(e->out, "Server listening on %u (perfgen %s, iperf3 wire, %s %s on %s, lcores %s)\n",
+			e->port, PERFGEN_VERSION, e->backend, e->mode, e->ifname, e->lcores);
+		fprintf(e->out, "-----------------------------------------------------------\n");
+		fflush(e->out);
+	}
+	for (;;) {
+		uint64_t now = mono_ns();
+		unsigned int st = (unsigned int)atomic_load(e->stop);
+
+		if (st > nstop) {
+			nstop = st;
+			for (k = 0; k < MAX_TESTS; k++)
+				if (sv->tests[k]) {
+					pg_iperf3_ctrl_terminate(sv->tests[k]->c);
+					flush_ctrl(sv->tests[k]);
+				}
+			sleep_ms(50);
+			for (k = 0; k < MAX_TESTS; k++)
+				if (sv->tests[k])
+					test_close(sv, k, 1);
+			break;
+		}
+		if (atomic_load(&e->lc->done)) {
+			fprintf(stderr, "perfgen: iperf3 server: the dataplane lcore stopped (port %u in use?)\n", e->port);
+			rc = 2;
+			break;
+		}
+		srv_up(sv, now);
+		for (k = 0; k < MAX_TESTS; k++)
+			if (sv->tests[k])
+				srv_test(sv, k, now);
+		if (e->o->one_off && sv->served && !sv->active)
+			break;
+		sleep_ms(1);
+	}
+	sleep_ms(100); /* let the lcore send the last FINs */
+	if (sv->n_busy + sv->n_bad_cookie + sv->n_vanished + sv->n_protocol + sv->n_idle + sv->n_early_close)
+		fprintf(stderr, "perfgen: iperf3 server: %u tests; refused busy %" PRIu64 ", bad cookie %" PRIu64
+			", vanished %" PRIu64 ", protocol errors %" PRIu64 ", silent %" PRIu64 ", closed early %" PRIu64 "\n",
+			sv->served, sv->n_busy, sv->n_bad_cookie, sv->n_vanished, sv->n_protocol, sv->n_idle,
+			sv->n_early_close);
+	atomic_store(&e->lc->i3->ended, 1);
+	free(sv);
+	return rc;
 }

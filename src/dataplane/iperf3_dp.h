@@ -152,7 +152,7 @@ struct pg_i3_lcore {
 	uint8_t peer_mac[6];
 	uint8_t cookie[PG_IPERF3_COOKIE_LEN]; /* client */
 	_Atomic int ended;            /* main: everything is closed, leave the loop */
-	uint16_t udp_listen_slot;     /* server: slot the next UDP connect datagram goes to */
+	uint16_t next_slot;           /* server: where the next slot search starts */
 	uint8_t udp_listen;           /* server: a test waits for UDP connect datagrams */
 	uint8_t up_full;              /* a control chunk did not fit: the connection is aborted */
 	_Atomic uint64_t up_overflow, bad_cookie_len, table_full, udp_unknown;

@@ -77,22 +77,41 @@ static void slot_free(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 
 	if (s->ctrl_buf >= 0)
 		l->ctrl_used[s->ctrl_buf] = 0;
+	/* the counters stay readable until the slot is handed out again (slot_reset) */
 	memset(s, 0, offsetof(struct pg_i3_slot, cnt));
-	memset(&s->cnt, 0, sizeof(s->cnt));
 	s->idx = idx;
 	s->lc = lc;
 	s->gen = gen;
 	s->ctrl_buf = -1;
 }
 
+static void slot_reset_counters(struct pg_i3_slot *s)
+{
+	atomic_store(&s->cnt.bytes, 0);
+	atomic_store(&s->cnt.packets, 0);
+	atomic_store(&s->cnt.retrans, 0);
+	atomic_store(&s->cnt.rx_hi, 0);
+	atomic_store(&s->cnt.rx_err, 0);
+	atomic_store(&s->cnt.rx_ooo, 0);
+	atomic_store(&s->cnt.jitter_ns, 0);
+	atomic_store(&s->cnt.cwnd, 0);
+	atomic_store(&s->cnt.rtt_us, 0);
+}
+
 static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	/* slot 0.. are handed out lowest first; the client addresses them directly */
-	for (i = 0; i < PG_I3_CONNS; i++)
-		if (l->slots[i].kind == PG_I3_FREE && !l->slots[i].c)
+	/* round-robin from the last slot handed out, so a slot just freed (whose counters
+	 * the main thread may still read) is reused last */
+	for (k = 0; k < PG_I3_CONNS; k++) {
+		i = (l->next_slot + k) % PG_I3_CONNS;
+		if (l->slots[i].kind == PG_I3_FREE && !l->slots[i].c) {
+			l->next_slot = (i + 1) % PG_I3_CONNS;
+			slot_reset_counters(&l->slots[i]);
 			return &l->slots[i];
+		}
+	}
 	atomic_fetch_add_explicit(&l->table_full, 1, memory_order_relaxed);
 	return NULL;
 }
@@ -595,6 +614,7 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				make_ctrl(l, s);
 			break;
 		case PG_I3_DOWN_OPEN: /* client */
+			slot_reset_counters(s);
 			s->sc = d.u.sc;
 			if (d.u.sc.udp) {
 				s->kind = PG_I3_USTREAM;
