@@ -261,10 +261,8 @@ static void interval(struct test *t, double a, double b)
 {
 	FILE *out = t->e->out;
 	json_t *iv = NULL, *arr = NULL;
-	uint64_t sum_b = 0, sum_p = 0;
-	uint64_t sum_retr = 0;
-	unsigned int i;
-	int sender_all = 1;
+	uint64_t sum_b[2] = { 0, 0 }, sum_p[2] = { 0, 0 }, sum_retr[2] = { 0, 0 };
+	unsigned int i, g;
 
 	if (t->e->o->json) {
 		iv = json_object();
@@ -277,12 +275,11 @@ static void interval(struct test *t, double a, double b)
 		uint64_t db = by - s->ivl_bytes, dp = pk - s->ivl_pkts;
 		char tb[32], bb[32];
 
+		g = t->p.bidir && s->sender != t->s[0].sender;
 		s->ivl_bytes = by;
 		s->ivl_pkts = pk;
-		sum_b += db;
-		sum_p += dp;
-		if (!s->sender)
-			sender_all = 0;
+		sum_b[g] += db;
+		sum_p[g] += dp;
 		if (iv) {
 			json_t *o = range_obj(a, b, db);
 
@@ -293,7 +290,7 @@ static void interval(struct test *t, double a, double b)
 				json_object_set_new(o, "retransmits", json_integer((json_int_t)ld(&c->retrans)));
 				json_object_set_new(o, "snd_cwnd", json_integer(atomic_load(&c->cwnd)));
 				json_object_set_new(o, "rtt", json_integer(atomic_load(&c->rtt_us)));
-				sum_retr += ld(&c->retrans);
+				sum_retr[g] += ld(&c->retrans);
 			}
 			json_object_set_new(o, "omitted", json_boolean(!t->omit_done));
 			json_object_set_new(o, "sender", json_boolean(s->sender));
@@ -307,16 +304,19 @@ static void interval(struct test *t, double a, double b)
 		}
 	}
 	if (iv) {
-		json_t *sum = range_obj(a, b, sum_b);
-
-		if (t->p.udp)
-			json_object_set_new(sum, "packets", json_integer((json_int_t)sum_p));
-		else if (sender_all)
-			json_object_set_new(sum, "retransmits", json_integer((json_int_t)sum_retr));
-		json_object_set_new(sum, "omitted", json_boolean(!t->omit_done));
-		json_object_set_new(sum, "sender", json_boolean(sender_all));
 		json_object_set_new(iv, "streams", arr);
-		json_object_set_new(iv, "sum", sum);
+		for (g = 0; g < (t->p.bidir ? 2u : 1u); g++) {
+			json_t *sum = range_obj(a, b, sum_b[g]);
+			int snd = t->ns && (g ? !t->s[0].sender : t->s[0].sender);
+
+			if (t->p.udp)
+				json_object_set_new(sum, "packets", json_integer((json_int_t)sum_p[g]));
+			else if (snd)
+				json_object_set_new(sum, "retransmits", json_integer((json_int_t)sum_retr[g]));
+			json_object_set_new(sum, "omitted", json_boolean(!t->omit_done));
+			json_object_set_new(sum, "sender", json_boolean(snd));
+			json_object_set_new(iv, g ? "sum_bidir_reverse" : "sum", sum);
+		}
 		json_array_append_new(t->intervals, iv);
 	} else {
 		fflush(out);
@@ -402,13 +402,15 @@ static char *final_report(struct test *t, int print)
 	int client = !e->o->server;
 	double dur = secs(t->t_start, t->t_end ? t->t_end : mono_ns());
 	json_t *root = NULL, *start, *end, *streams, *conn;
-	struct side tx = { 0 }, rxs = { 0 };
+	struct side tx[2], rxs[2];
 	double u, sy, tot;
-	unsigned int i, ntx = 0, nrx = 0;
+	unsigned int i, g, nrx[2] = { 0, 0 };
 	char *txt = NULL;
 	FILE *out = e->out;
 	char tb[32], bb[32];
 
+	memset(tx, 0, sizeof(tx));
+	memset(rxs, 0, sizeof(rxs));
 	root = json_object();
 	start = json_object();
 	end = json_object();
@@ -466,6 +468,8 @@ static char *final_report(struct test *t, int print)
 		struct pg_iperf3_stream_result none;
 		json_t *so = json_object();
 
+		/* --bidir: group 1 = the streams going the other way than the first */
+		g = p->bidir && s->sender != t->s[0].sender;
 		memset(&none, 0, sizeof(none));
 		local_result(t, i, dur, &mine);
 		snd = s->sender ? &mine : peer ? peer : &none;
@@ -483,15 +487,14 @@ static char *final_report(struct test *t, int print)
 			json_object_set_new(o, "out_of_order", json_integer((json_int_t)(s->sender ? 0 : mine.outoforder)));
 			json_object_set_new(o, "sender", json_boolean(s->sender));
 			json_object_set_new(so, "udp", o);
-			tx.bytes += snd->bytes;
-			tx.packets += snd->packets;
-			rxs.bytes += rcv->bytes;
-			rxs.errors += rcv->errors;
-			rxs.jitter += rcv->jitter;
-			rxs.packets += rcv->packets;
-			rxs.ooo += s->sender ? 0 : mine.outoforder;
-			ntx++;
-			nrx++;
+			tx[g].bytes += snd->bytes;
+			tx[g].packets += snd->packets;
+			rxs[g].bytes += rcv->bytes;
+			rxs[g].errors += rcv->errors;
+			rxs[g].jitter += rcv->jitter;
+			rxs[g].packets += rcv->packets;
+			rxs[g].ooo += s->sender ? 0 : mine.outoforder;
+			nrx[g]++;
 			if (print && !e->o->json) {
 				fmt_bytes(tb, sizeof(tb), (double)snd->bytes);
 				fmt_bits(bb, sizeof(bb), dur > 0 ? (double)snd->bytes * 8 / dur : 0);
@@ -516,15 +519,14 @@ static char *final_report(struct test *t, int print)
 			json_object_set_new(so_r, "sender", json_boolean(s->sender));
 			json_object_set_new(so, "sender", so_s);
 			json_object_set_new(so, "receiver", so_r);
-			tx.bytes += snd->bytes;
-			tx.retrans += snd->retransmits < 0 ? 0 : snd->retransmits;
-			rxs.bytes += rcv->bytes;
-			if (snd->end_time > tx.dur)
-				tx.dur = snd->end_time;
-			if (rcv->end_time > rxs.dur)
-				rxs.dur = rcv->end_time;
-			ntx++;
-			nrx++;
+			tx[g].bytes += snd->bytes;
+			tx[g].retrans += snd->retransmits < 0 ? 0 : snd->retransmits;
+			rxs[g].bytes += rcv->bytes;
+			if (snd->end_time > tx[g].dur)
+				tx[g].dur = snd->end_time;
+			if (rcv->end_time > rxs[g].dur)
+				rxs[g].dur = rcv->end_time;
+			nrx[g]++;
 			if (print && !e->o->json) {
 				fmt_bytes(tb, sizeof(tb), (double)snd->bytes);
 				fmt_bits(bb, sizeof(bb), dur > 0 ? (double)snd->bytes * 8 / dur : 0);
@@ -539,43 +541,49 @@ static char *final_report(struct test *t, int print)
 		json_array_append_new(streams, so);
 	}
 	json_object_set_new(end, "streams", streams);
-	if (p->udp) {
-		double lp = tx.packets > 0 ? 100.0 * (double)rxs.errors / (double)tx.packets : 0;
-		json_t *sum = range_obj(0, dur, tx.bytes), *ss = range_obj(0, dur, tx.bytes),
-		       *sr = range_obj(0, dur, rxs.bytes);
-		double jit = nrx ? rxs.jitter / nrx * 1e3 : 0;
-		int all_send = 1;
+	for (g = 0; g < (p->bidir ? 2u : 1u); g++) {
+		const char *sfx = g ? "_bidir_reverse" : "";
+		char k1[48], k2[48], k3[48];
+		int gsend = t->ns && (g ? !t->s[0].sender : t->s[0].sender);
 
-		for (i = 0; i < t->ns; i++)
-			all_send &= t->s[i].sender;
-		json_object_set_new(sum, "jitter_ms", jnum(jit));
-		json_object_set_new(sum, "lost_packets", json_integer((json_int_t)rxs.errors));
-		json_object_set_new(sum, "packets", json_integer((json_int_t)tx.packets));
-		json_object_set_new(sum, "lost_percent", jnum(lp));
-		json_object_set_new(sum, "sender", json_boolean(all_send));
-		json_object_set_new(ss, "jitter_ms", jnum(0));
-		json_object_set_new(ss, "lost_packets", json_integer(0));
-		json_object_set_new(ss, "packets", json_integer((json_int_t)tx.packets));
-		json_object_set_new(ss, "lost_percent", jnum(0));
-		json_object_set_new(ss, "sender", json_true());
-		json_object_set_new(sr, "jitter_ms", jnum(jit));
-		json_object_set_new(sr, "lost_packets", json_integer((json_int_t)rxs.errors));
-		json_object_set_new(sr, "packets", json_integer((json_int_t)rxs.packets));
-		json_object_set_new(sr, "lost_percent", jnum(lp));
-		json_object_set_new(sr, "out_of_order", json_integer((json_int_t)rxs.ooo));
-		json_object_set_new(sr, "sender", json_false());
-		json_object_set_new(end, "sum", sum);
-		json_object_set_new(end, "sum_sent", ss);
-		json_object_set_new(end, "sum_received", sr);
-	} else {
-		json_t *ss = range_obj(0, tx.dur > 0 ? tx.dur : dur, tx.bytes);
-		json_t *sr = range_obj(0, rxs.dur > 0 ? rxs.dur : dur, rxs.bytes);
+		snprintf(k1, sizeof(k1), "sum%s", sfx);
+		snprintf(k2, sizeof(k2), "sum_sent%s", sfx);
+		snprintf(k3, sizeof(k3), "sum_received%s", sfx);
+		if (p->udp) {
+			double lp = tx[g].packets > 0 ? 100.0 * (double)rxs[g].errors / (double)tx[g].packets : 0;
+			json_t *sum = range_obj(0, dur, tx[g].bytes), *ss = range_obj(0, dur, tx[g].bytes),
+			       *sr = range_obj(0, dur, rxs[g].bytes);
+			double jit = nrx[g] ? rxs[g].jitter / nrx[g] * 1e3 : 0;
 
-		json_object_set_new(ss, "retransmits", json_integer((json_int_t)tx.retrans));
-		json_object_set_new(ss, "sender", json_true());
-		json_object_set_new(sr, "sender", json_true());
-		json_object_set_new(end, "sum_sent", ss);
-		json_object_set_new(end, "sum_received", sr);
+			json_object_set_new(sum, "jitter_ms", jnum(jit));
+			json_object_set_new(sum, "lost_packets", json_integer((json_int_t)rxs[g].errors));
+			json_object_set_new(sum, "packets", json_integer((json_int_t)tx[g].packets));
+			json_object_set_new(sum, "lost_percent", jnum(lp));
+			json_object_set_new(sum, "sender", json_boolean(gsend));
+			json_object_set_new(ss, "jitter_ms", jnum(0));
+			json_object_set_new(ss, "lost_packets", json_integer(0));
+			json_object_set_new(ss, "packets", json_integer((json_int_t)tx[g].packets));
+			json_object_set_new(ss, "lost_percent", jnum(0));
+			json_object_set_new(ss, "sender", json_true());
+			json_object_set_new(sr, "jitter_ms", jnum(jit));
+			json_object_set_new(sr, "lost_packets", json_integer((json_int_t)rxs[g].errors));
+			json_object_set_new(sr, "packets", json_integer((json_int_t)rxs[g].packets));
+			json_object_set_new(sr, "lost_percent", jnum(lp));
+			json_object_set_new(sr, "out_of_order", json_integer((json_int_t)rxs[g].ooo));
+			json_object_set_new(sr, "sender", json_false());
+			json_object_set_new(end, k1, sum);
+			json_object_set_new(end, k2, ss);
+			json_object_set_new(end, k3, sr);
+		} else {
+			json_t *ss = range_obj(0, tx[g].dur > 0 ? tx[g].dur : dur, tx[g].bytes);
+			json_t *sr = range_obj(0, rxs[g].dur > 0 ? rxs[g].dur : dur, rxs[g].bytes);
+
+			json_object_set_new(ss, "retransmits", json_integer((json_int_t)tx[g].retrans));
+			json_object_set_new(ss, "sender", json_boolean(gsend));
+			json_object_set_new(sr, "sender", json_boolean(gsend));
+			json_object_set_new(end, k2, ss);
+			json_object_set_new(end, k3, sr);
+		}
 	}
 	tot = cpu_now_pct(t, &u, &sy);
 	json_object_set_new(end, "cpu_utilization_percent",
@@ -933,6 +941,8 @@ int pg_i3_client(struct pg_i3_env *e)
 		t->p.len = o->len_set ? o->len : 128 * 1024;
 		t->p.bandwidth = o->rate_set ? o->rate : 0;
 	}
+	if (o->rate_set && o->rate_pps) /* iperf3 has no pps: the same rate in bits/s */
+		t->p.bandwidth = o->rate * t->p.len * 8;
 	if (pg_iperf3_params_validate(&t->p, err, sizeof(err))) {
 		fprintf(stderr, "perfgen: %s\n", err);
 		goto out;

@@ -154,9 +154,12 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 				return 0;
 		}
 		*(const char **)p = arg;
+		if (d->off == F(wire))
+			o->wire_set = 1;
 		return 0;
 	case K_RATE:
 		o->rate_str = arg;
+		o->rate_set = 1;
 		if (pg_parse_rate(arg, &o->rate, &o->rate_pps)) {
 			snprintf(err, errlen, "--%s %s: bad rate (examples: 100M, 2.5G, 1000pps)", d->name, arg);
 			return -EINVAL;
@@ -187,10 +190,6 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 		*(double *)p = v;
 	if (d->kind == K_U32 && d->off == F(len))
 		o->len_set = 1;
-	if (d->off == F(rate))
-		o->rate_set = 1;
-	if (d->off == F(wire))
-		o->wire_set = 1;
 	return 0;
 }
 
