@@ -682,6 +682,16 @@ static int senders_drained(struct test *t)
 	return 1;
 }
 
+static int has_senders(const struct test *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->ns; i++)
+		if (t->s[i].sender)
+			return 1;
+	return 0;
+}
+
 static uint64_t total_received(struct test *t)
 {
 	uint64_t v = 0;
@@ -893,12 +903,17 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 	return 0;
 }
 
+/* Senders stop now; receivers keep counting until TEST_END goes out, as 3.12's do. */
 static void client_end_test(struct test *t, uint64_t now)
 {
+	unsigned int i;
+
 	t->t_end = now;
 	t->phase = T_ENDING;
 	t->t_phase = now;
-	all_streams(t, PG_I3_DOWN_STOP);
+	for (i = 0; i < t->ns; i++)
+		if (t->s[i].sender && !t->s[i].closed)
+			down(t, PG_I3_DOWN_STOP, t->s[i].slot, NULL, 0);
 }
 
 int pg_i3_client(struct pg_i3_env *e)
@@ -1034,8 +1049,9 @@ int pg_i3_client(struct pg_i3_env *e)
 			t->phase = T_SETTLE;
 			t->t_phase = now;
 		}
-		if (t->phase == T_SETTLE && now - t->t_phase >= SETTLE_NS) {
+		if (t->phase == T_SETTLE && (now - t->t_phase >= SETTLE_NS || !has_senders(t))) {
 			t->phase = T_RESULTS;
+			all_streams(t, PG_I3_DOWN_STOP);
 			pg_iperf3_ctrl_test_end(t->c);
 			flush_ctrl(t);
 			deadline_ns = now + 30000000000ull;

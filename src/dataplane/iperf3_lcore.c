@@ -616,6 +616,9 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 		case PG_I3_DOWN_OPEN: /* client */
 			slot_reset_counters(s);
 			s->sc = d.u.sc;
+			/* a receiver counts from the start: the peer sends only after
+			 * TEST_RUNNING, which may reach us before this thread's RUN */
+			s->running = !d.u.sc.sender;
 			if (d.u.sc.udp) {
 				s->kind = PG_I3_USTREAM;
 				s->retry_tsc = now;
@@ -636,6 +639,7 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				s->sc = d.u.sc;
 				s->limit = 0;
 				s->run_off = 0;
+				s->running = !d.u.sc.sender;
 			} else if (s->kind == PG_I3_USTREAM && d.u.sc.udp) {
 				uint32_t ip = s->sc.peer_ip;
 				uint16_t sp = s->sc.sport, dp = s->sc.dport;
@@ -648,6 +652,7 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				s->sc.dport = dp;
 				memcpy(s->sc.peer_mac, mac, 6);
 				pg_iperf3_udp_rx_init(&s->urx);
+				s->running = !d.u.sc.sender;
 			}
 			break;
 		case PG_I3_DOWN_RUN:
