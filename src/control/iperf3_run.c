@@ -27,9 +27,10 @@
 #define MAXS PG_IPERF3_MAX_RESULT_STREAMS
 #define DRAIN_TIMEOUT_NS 5000000000ull
 #define SETTLE_NS 100000000ull   /* after the senders drained, before TEST_END */
-#define QUIET_NS 100000000ull    /* server: no more bytes for this long after TEST_END */
-#define QUIET_MAX_NS 2000000000ull
-#define IDLE_CTRL_NS 10000000000ull /* server: a connection that sends nothing for 10 s */
+#define QUIET_NS 400000000ull    /* server: no new bytes for this long after TEST_END (above
+                                  * the 200 ms minimum RTO of a kernel sender) */
+#define QUIET_MAX_NS 4000000000ull
+#define IDLE_CTRL_NS 5000000000ull /* server: a control connection that sends no params for 5 s */
 #define MAX_TESTS 64
 
 struct i3_stream {
@@ -1139,7 +1140,9 @@ static void test_close(struct server *sv, int k, int abort)
 	for (i = 0; i < t->ns; i++)
 		if (t->s[i].used && !t->s[i].closed)
 			down(t, abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE, t->s[i].slot, NULL, 0);
-	down(t, abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE, t->ctrl_slot, NULL, 0);
+	/* the control connection closes in order so what was queued (an error) gets out */
+	if (t->ctrl_slot != (unsigned int)-1)
+		down(t, PG_I3_DOWN_CLOSE, t->ctrl_slot, NULL, 0);
 	if (t->p.udp && t->ns < t->nb_expected)
 		down(t, PG_I3_DOWN_UDP_LISTEN, PG_I3_CONNS, NULL, 0);
 	test_free(sv, k);
@@ -1293,6 +1296,16 @@ static void srv_up(struct server *sv, uint64_t now)
 				fflush(e->out);
 			}
 			break;
+		case PG_I3_UP_SILENT: {
+			struct test tmp;
+
+			memset(&tmp, 0, sizeof(tmp));
+			tmp.peer_ip = u.peer_ip;
+			tmp.peer_port = u.peer_port;
+			sv->n_idle++;
+			srv_log(sv, &tmp, "connection sent nothing within 5 s: dropped");
+			break;
+		}
 		case PG_I3_UP_UDP_NEW:
 			k = find_udp_waiting(sv);
 			if (k >= 0) {
@@ -1482,7 +1495,7 @@ static int srv_test(struct server *sv, int k, uint64_t now)
 	if (t->phase == T_CTRL && !pg_iperf3_ctrl_running(t->c) && now - t->t_accept > IDLE_CTRL_NS &&
 	    pg_iperf3_ctrl_state(t->c) <= PG_IPERF3_PARAM_EXCHANGE) {
 		sv->n_idle++;
-		srv_log(sv, t, "no parameters within 10 s (a client that sends nothing): dropped");
+		srv_log(sv, t, "no parameters within 5 s (a client that sends nothing): dropped");
 		test_close(sv, k, 1);
 		return 1;
 	}

@@ -930,6 +930,14 @@ static int run_iperf3(struct run *r)
 	atomic_store(&l->ended, 1);
 	if (r->i3_launched)
 		join(r, lc);
+	if (r->i3_launched && l->server) {
+		unsigned int used = 0;
+
+		/* everything was closed or aborted on the way out: a slot still taken is a leak */
+		for (i = 0; i < PG_I3_CONNS; i++)
+			used += l->slots[i].kind != PG_I3_FREE;
+		fprintf(stderr, "perfgen: iperf3 server: %u connection slots in use at exit\n", used);
+	}
 	r->i3_launched = 0;
 	return rc;
 }

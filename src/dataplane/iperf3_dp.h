@@ -24,6 +24,7 @@
 #define PG_I3_CTRL_BUFS 64          /* control connections with a send ring, per lcore */
 #define PG_I3_CTRL_SNDBUF (64u * 1024)
 #define PG_I3_RING 4096
+#define PG_I3_PENDING_NS 5000000000ull /* a new connection must send its cookie within this */
 
 /* lcore -> main */
 enum pg_i3_up_type {
@@ -35,6 +36,7 @@ enum pg_i3_up_type {
 	PG_I3_UP_NEWCONN,       /* server: a new TCP connection sent its 37 first bytes (data) */
 	PG_I3_UP_DRAINED,       /* sender stream: every released byte is acknowledged */
 	PG_I3_UP_UDP_NEW,       /* server: a UDP connect datagram from a new peer (slot given) */
+	PG_I3_UP_SILENT,        /* server: a connection sent no 37 bytes in time: aborted */
 };
 
 struct pg_i3_up {
@@ -132,6 +134,7 @@ struct pg_i3_slot {
 	uint64_t udp_seq;             /* UDP sender: next seq */
 	uint64_t next_tsc, gap_tsc;   /* UDP sender pacing */
 	uint64_t retry_tsc;           /* UDP client: next connect datagram */
+	uint64_t accept_tsc;          /* server: when the connection was accepted */
 	uint32_t ckgot;
 	uint8_t ck[PG_IPERF3_COOKIE_LEN];
 	int ctrl_buf;                 /* control: index of its send ring, -1 none */

@@ -348,6 +348,7 @@ static int srv_accept(struct pg_tcp_conn *c, void *arg)
 	s->c = c;
 	s->kind = PG_I3_PENDING;
 	s->ckgot = 0;
+	s->accept_tsc = pg_rdtsc();
 	pg_tcp_conn_set_app(c, &slot_ops, s);
 	return 0;
 }
@@ -838,9 +839,24 @@ void *pg_i3_lcore_main(void *arg)
 		work += udp_tx(lc, now, now_ns);
 		work += tx_pump(lc, now_ns);
 		if (now >= next_tick) {
-			for (i = 0; i < PG_I3_CONNS; i++)
-				if (l->slots[i].kind == PG_I3_TSTREAM)
-					publish_tcp(&l->slots[i]);
+			uint64_t silent = pg_ns_to_tsc(tsc, PG_I3_PENDING_NS);
+
+			for (i = 0; i < PG_I3_CONNS; i++) {
+				struct pg_i3_slot *s = &l->slots[i];
+
+				if (s->kind == PG_I3_TSTREAM)
+					publish_tcp(s);
+				else if (s->kind == PG_I3_PENDING && s->c && now - s->accept_tsc > silent) {
+					struct pg_i3_up u;
+
+					memset(&u, 0, sizeof(u));
+					u.type = PG_I3_UP_SILENT;
+					u.slot = s->idx;
+					pg_tcp_conn_peer(s->c, &u.peer_ip, &u.peer_port);
+					pg_ring_enqueue_burst(l->up, &u, 1);
+					pg_tcp_abort(s->c);
+				}
+			}
 			next_tick = now + tick;
 			if (now >= next_anchor) {
 				pg_clock_reanchor(&lc->clock, tsc);
