@@ -194,7 +194,7 @@ static void stream_conf(const struct test *t, unsigned int i, struct pg_i3_strea
 	sc->udp = p->udp;
 	sc->counters_64bit = p->udp_counters_64bit;
 	sc->blksize = p->len;
-	sc->rate = p->udp ? (p->bandwidth ? p->bandwidth : 1048576) : p->bandwidth;
+	sc->rate = p->bandwidth; /* 0 = unlimited (a client that wants 1 Mbit/s says so) */
 	sc->max_bytes = sc->sender ? stream_limit(p, k, senders) : 0;
 }
 
@@ -1533,7 +1533,7 @@ static int srv_test(struct server *sv, int k, uint64_t now)
 int pg_i3_server(struct pg_i3_env *e)
 {
 	struct server *sv = calloc(1, sizeof(*sv));
-	unsigned int i, nstop = 0;
+	unsigned int i, nstop = 0, polls = 0;
 	int k, rc = 0;
 
 	if (!sv) {
@@ -1550,8 +1550,9 @@ int pg_i3_server(struct pg_i3_env *e)
 	}
 	if (!e->o->json) {
 		fprintf(e->out, "-----------------------------------------------------------\n");
-		fprintf(e->out, "Server listening on %u (perfgen %s, iperf3 wire, %s %s on %s, lcores %s)\n",
-			e->port, PERFGEN_VERSION, e->backend, e->mode, e->ifname, e->lcores);
+		fprintf(e->out, "Server listening on %u (perfgen %s, iperf3 wire%s%s, %s %s on %s, lcores %s)\n",
+			e->port, PERFGEN_VERSION, e->also ? "; also " : "", e->also ? e->also : "",
+			e->backend, e->mode, e->ifname, e->lcores);
 		fprintf(e->out, "-----------------------------------------------------------\n");
 		fflush(e->out);
 	}
@@ -1582,6 +1583,8 @@ int pg_i3_server(struct pg_i3_env *e)
 			if (sv->tests[k])
 				srv_test(sv, k, now);
 		if (e->o->one_off && sv->served && !sv->active)
+			break;
+		if (e->poll && ++polls % 20 == 0 && e->poll(e->poll_arg) && e->o->one_off && !sv->active)
 			break;
 		sleep_ms(1);
 	}

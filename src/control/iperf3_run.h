@@ -29,9 +29,11 @@ struct pg_i3_env {
 	/* starts the lcore (after the cookie is in place); 0 or -errno */
 	int (*launch)(void *arg);
 	void *launch_arg;
-	/* the lcore's drop counters for perfgen.drops in -J */
-	unsigned int (*counters)(void *arg, const char **names, uint64_t *vals, unsigned int max);
-	void *counters_arg;
+	/* server: the iperf2 side's reporter, called every 20 ms; returns 1 once an iperf2
+	 * test completed (for -1). NULL when the server speaks iperf3 only. */
+	int (*poll)(void *arg);
+	void *poll_arg;
+	const char *also;             /* server banner: the iperf2 side, e.g. "iperf2 TCP on 5001" */
 };
 
 /* Client: one test against an iperf3 server. Returns the exit code (0 ok, 1 test failed,

@@ -836,6 +836,15 @@ static int run_replay(struct run *r)
 	return 0;
 }
 
+/* The iperf2 side of a two-protocol server: its reporter, polled by the iperf3 loop. */
+static int i3_poll_iperf2(void *arg)
+{
+	struct run *r = arg;
+
+	pg_reporter_poll(r->rep, realtime_ns());
+	return pg_reporter_one_off_done(r->rep);
+}
+
 static int i3_launch(void *arg)
 {
 	struct run *r = arg;
@@ -866,6 +875,7 @@ static int run_iperf3(struct run *r)
 			    r->lcore_str, r->nb_dp);
 	if (r->o.no_peer)
 		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
+	memset(&env, 0, sizeof(env));
 	if (r->o.client && inet_pton(AF_INET, r->o.client, &dst) != 1)
 		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
 	if (r->o.bidir && r->o.reverse)
@@ -886,7 +896,6 @@ static int run_iperf3(struct run *r)
 	if (e)
 		return fail("TCP engine setup failed: %s", strerror(-e));
 	l->port = port;
-	memset(&env, 0, sizeof(env));
 	if (r->o.client) {
 		int err = pg_port_resolve(r->port, dst.s_addr, l->peer_mac, (int)r->o.resolve_ms);
 
@@ -910,6 +919,37 @@ static int run_iperf3(struct run *r)
 			e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
 		if (e)
 			return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
+		if (!r->o.wire_set && !r->o.port) {
+			/* also the iperf2 server on 5001, on the same lcore and TCP engine */
+			struct pg_report_conf rpc;
+
+			e = pg_port_steer(r->port, r->o.udp ? PG_IPPROTO_UDP : PG_IPPROTO_TCP, PG_IPERF2_PORT, 1);
+			if (e)
+				return fail("steering port %u to the AF_XDP socket failed: %s", PG_IPERF2_PORT, strerror(-e));
+			report_conf(r, &rpc, PG_ROLE_SERVER);
+			rpc.port = PG_IPERF2_PORT;
+			r->rep = pg_reporter_create(&rpc, r->rings, r->hret, 1);
+			if (!r->rep || alloc_hists(r))
+				return fail("%s", "out of memory");
+			if (r->o.udp) {
+				lc->server_ports[0] = PG_IPERF2_PORT;
+				lc->nb_server_ports = 1;
+				lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+				if (!lc->sflows)
+					return fail("%s", "out of memory");
+				memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+			} else {
+				lc->tcp_port = PG_IPERF2_PORT;
+				lc->tflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+				if (!lc->tflows)
+					return fail("%s", "out of memory");
+				memset(lc->tflows, 0, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+			}
+			pg_reporter_start(r->rep, 0);
+			env.poll = i3_poll_iperf2;
+			env.poll_arg = r;
+			env.also = r->o.udp ? "iperf2 UDP on 5001" : "iperf2 TCP on 5001";
+		}
 	}
 	env.o = &r->o;
 	env.lc = lc;
@@ -939,6 +979,10 @@ static int run_iperf3(struct run *r)
 		fprintf(stderr, "perfgen: iperf3 server: %u connection slots in use at exit\n", used);
 	}
 	r->i3_launched = 0;
+	if (r->rep) {
+		pg_reporter_poll(r->rep, realtime_ns());
+		pg_reporter_finish(r->rep, realtime_ns());
+	}
 	return rc;
 }
 
@@ -1052,9 +1096,9 @@ int main(int argc, char **argv)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
 	if (strcmp(r.o.wire, "iperf2") && strcmp(r.o.wire, "iperf3"))
 		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
-	/* A server without --wire: iperf2 when its port is given as 5001 or -u asks for the
-	 * iperf2 UDP server; otherwise iperf3 (which also takes UDP tests). */
-	if (r.o.server && !r.o.wire_set && (r.o.port == PG_IPERF2_PORT || r.o.udp))
+	/* A server without --wire answers iperf3 on 5201 and iperf2 on 5001 (TCP, or UDP with
+	 * -u); -p narrows it to one: 5001 = iperf2, anything else iperf3. */
+	if (r.o.server && !r.o.wire_set && r.o.port == PG_IPERF2_PORT)
 		r.o.wire = "iperf2";
 	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
 		return fail("-C %s: expected cubic or reno", r.o.cc);

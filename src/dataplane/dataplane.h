@@ -173,6 +173,16 @@ void *pg_tcp_client_main(void *arg);
 void *pg_tcp_server_main(void *arg);
 
 /*
+ * The iperf2 servers as parts of another loop (the iperf3 lcore serves both protocols):
+ * a frame for the UDP server, its 10 ms tick; the TCP server's listener on lc->tcp_port
+ * (0 / -errno) and its per-pass work (flow ends, deltas on tick). Hot path: no allocation.
+ */
+void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now);
+void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now);
+int pg_tcp_iperf2_listen(struct pg_lcore *lc);
+void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick);
+
+/*
  * Sets up lc->tcp on the lcore's port (memory for max_conns connections, our MAC/IPv4,
  * the port's MTU, congestion control "cubic" or "reno"). Setup-time; 0 or -errno.
  */

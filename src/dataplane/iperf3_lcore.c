@@ -781,7 +781,8 @@ void *pg_i3_lcore_main(void *arg)
 		l->slots[i].ctrl_buf = -1;
 	}
 	if (l->server) {
-		if (pg_tcp_listen(lc->tcp, l->port, &listen_ops, lc)) {
+		if (pg_tcp_listen(lc->tcp, l->port, &listen_ops, lc) ||
+		    (lc->tflows && pg_tcp_iperf2_listen(lc))) {
 			up_post(l, PG_I3_UP_CLOSED, 0, -EADDRINUSE, NULL, 0);
 			goto out;
 		}
@@ -815,7 +816,9 @@ void *pg_i3_lcore_main(void *arg)
 			rc = pg_tcp_input(lc->tcp, rx[i].data, rx[i].len, now_ns);
 			if (rc == -ENOENT) {
 				if (!udp_input(lc, rx[i].data, rx[i].len, now_ns)) {
-					if (ops->rx_other)
+					if (lc->sflows) /* iperf2 UDP server beside iperf3 */
+						pg_udp_server_rx(lc, &rx[i], now_ns, now);
+					else if (ops->rx_other)
 						ops->rx_other(lc->q, &rx[i]);
 					else
 						atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1,
@@ -837,10 +840,14 @@ void *pg_i3_lcore_main(void *arg)
 		if (!l->server)
 			udp_connects(lc, now);
 		work += udp_tx(lc, now, now_ns);
+		if (lc->tflows && l->server)
+			pg_tcp_iperf2_server_poll(lc, now_ns, now >= next_tick);
 		work += tx_pump(lc, now_ns);
 		if (now >= next_tick) {
 			uint64_t silent = pg_ns_to_tsc(tsc, PG_I3_PENDING_NS);
 
+			if (lc->sflows)
+				pg_udp_server_tick(lc, now);
 			for (i = 0; i < PG_I3_CONNS; i++) {
 				struct pg_i3_slot *s = &l->slots[i];
 
@@ -878,6 +885,15 @@ void *pg_i3_lcore_main(void *arg)
 		}
 	}
 out:
+	if (lc->sflows || lc->tflows) {
+		/* the iperf2 side reports through the reporter: tell it this lcore is done */
+		struct pg_msg m;
+		int tries = 0;
+
+		pg_msg_init(&m, PG_MSG_LCORE_DONE, lc, 0, 0, pg_clock_now_ns(&lc->clock, pg_rdtsc()));
+		while (!pg_post(lc, &m) && tries++ < 1000)
+			pg_backoff_idle(&bo, PG_IDLE_BACKOFF, 100000, &lc->stats);
+	}
 	atomic_store(&lc->done, 1);
 	return NULL;
 }

@@ -379,6 +379,16 @@ static void tick(struct pg_lcore *lc, uint64_t now, uint64_t linger)
 	}
 }
 
+void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
+{
+	rx_one(lc, pkt, now_ns, now);
+}
+
+void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now)
+{
+	tick(lc, now, pg_ns_to_tsc(lc->tsc, DONE_LINGER_NS));
+}
+
 void *pg_udp_server_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
