@@ -9,6 +9,9 @@
 #include "capture.h"
 #include "replay.h"
 #include "iperf2_tcp.h"
+#include "iperf3_dp.h"
+#include "iperf3_run.h"
+#include "tcp.h"
 #include "report.h"
 #include "ring.h"
 #include "hist.h"
@@ -98,6 +101,7 @@ struct run {
 	uint64_t *tcp_bt;           /* TCP client --trip-times: burst write-time rings */
 	const char *replay_path;
 	atomic_uint flows_left;
+	int i3_launched;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
@@ -949,6 +953,156 @@ static int run_replay(struct run *r)
 	return 0;
 }
 
+/* The iperf2 side of a two-protocol server: its reporter, polled by the iperf3 loop. */
+static int i3_poll_iperf2(void *arg)
+{
+	struct run *r = arg;
+
+	pg_reporter_poll(r->rep, realtime_ns());
+	return pg_reporter_one_off_done(r->rep);
+}
+
+static int i3_launch(void *arg)
+{
+	struct run *r = arg;
+	int e = launch(r, &r->lc[0], pg_i3_lcore_main);
+
+	if (!e)
+		r->i3_launched = 1;
+	return e;
+}
+
+/*
+ * iperf3 (both roles): one dataplane lcore owns the connections (iperf3_lcore.c); this
+ * thread runs the control protocol (iperf3_run.c) through the lcore's two rings.
+ */
+static int run_iperf3(struct run *r)
+{
+	struct pg_lcore *lc = &r->lc[0];
+	struct pg_i3_lcore *l;
+	struct pg_i3_env env;
+	struct in_addr dst = { 0 };
+	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF3_DEFAULT_PORT);
+	uint16_t base = (uint16_t)(33000 + (getpid() % 80) * 300);
+	unsigned int i, nports = 0;
+	int e, rc;
+
+	if (r->nb_dp != 1)
+		return fail("--wire iperf3: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
+			    r->lcore_str, r->nb_dp);
+	if (r->o.no_peer)
+		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
+	memset(&env, 0, sizeof(env));
+	if (r->o.client && inet_pton(AF_INET, r->o.client, &dst) != 1)
+		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
+	if (r->o.bidir && r->o.reverse)
+		return fail("%s", "-R and --bidir are exclusive (--bidir already sends both ways)");
+	lc->port = r->port;
+	lc->q = r->port->queue[0];
+	l = aligned_alloc(PG_CACHE_LINE, (sizeof(*l) + PG_CACHE_LINE - 1) & ~(size_t)(PG_CACHE_LINE - 1));
+	if (!l)
+		return fail("%s", "out of memory");
+	memset(l, 0, sizeof(*l));
+	lc->i3 = l;
+	l->ctrl_bufs = malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
+	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
+	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
+	if (!l->ctrl_bufs || !l->up || !l->down)
+		return fail("%s", "out of memory");
+	e = pg_tcp_lcore_init(lc, PG_I3_CONNS, r->o.cc);
+	if (e)
+		return fail("TCP engine setup failed: %s", strerror(-e));
+	l->port = port;
+	if (r->o.client) {
+		int err = pg_port_resolve(r->port, dst.s_addr, l->peer_mac, (int)r->o.resolve_ms);
+
+		if (err)
+			return fail("-c %s: no answer to ARP from the next hop on %s within %u ms (%s); check the address and the link",
+				    r->o.client, r->port->info.ifname, r->o.resolve_ms, strerror(-err));
+		l->peer_ip = dst.s_addr;
+		l->ctrl_sport = base;
+		nports = 1 + r->o.parallel * (r->o.bidir ? 2 : 1);
+		for (i = 0; i < nports; i++) {
+			e = pg_port_steer(r->port, PG_IPPROTO_TCP, (uint16_t)(base + i), 1);
+			if (!e)
+				e = pg_port_steer(r->port, PG_IPPROTO_UDP, (uint16_t)(base + i), 1);
+			if (e)
+				return fail("steering port %u to the AF_XDP socket failed: %s", base + i, strerror(-e));
+		}
+	} else {
+		l->server = 1;
+		e = pg_port_steer(r->port, PG_IPPROTO_TCP, port, 1);
+		if (!e)
+			e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
+		if (e)
+			return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
+		if (!r->o.wire_set && !r->o.port) {
+			/* also the iperf2 server on 5001, on the same lcore and TCP engine */
+			struct pg_report_conf rpc;
+
+			e = pg_port_steer(r->port, r->o.udp ? PG_IPPROTO_UDP : PG_IPPROTO_TCP, PG_IPERF2_PORT, 1);
+			if (e)
+				return fail("steering port %u to the AF_XDP socket failed: %s", PG_IPERF2_PORT, strerror(-e));
+			report_conf(r, &rpc, PG_ROLE_SERVER);
+			rpc.port = PG_IPERF2_PORT;
+			r->rep = pg_reporter_create(&rpc, r->rings, r->hret, 1);
+			if (!r->rep || alloc_hists(r))
+				return fail("%s", "out of memory");
+			if (r->o.udp) {
+				lc->server_ports[0] = PG_IPERF2_PORT;
+				lc->nb_server_ports = 1;
+				lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+				if (!lc->sflows)
+					return fail("%s", "out of memory");
+				memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+			} else {
+				lc->tcp_port = PG_IPERF2_PORT;
+				lc->tflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+				if (!lc->tflows)
+					return fail("%s", "out of memory");
+				memset(lc->tflows, 0, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
+			}
+			pg_reporter_start(r->rep, 0);
+			env.poll = i3_poll_iperf2;
+			env.poll_arg = r;
+			env.also = r->o.udp ? "iperf2 UDP on 5001" : "iperf2 TCP on 5001";
+		}
+	}
+	env.o = &r->o;
+	env.lc = lc;
+	env.stop = &g_stop;
+	env.local_ip = r->port->info.ip4;
+	env.peer_ip = dst.s_addr;
+	env.port = port;
+	env.ctrl_sport = base;
+	env.mtu = r->port->info.mtu ? r->port->info.mtu : 1500;
+	env.backend = r->port->info.backend;
+	env.mode = r->port->info.mode;
+	env.ifname = r->port->info.ifname;
+	env.lcores = r->lcore_str;
+	env.out = stdout;
+	env.launch = i3_launch;
+	env.launch_arg = r;
+	rc = r->o.client ? pg_i3_client(&env) : pg_i3_server(&env);
+	atomic_store(&l->ended, 1);
+	if (r->i3_launched)
+		join(r, lc);
+	if (r->i3_launched && l->server) {
+		unsigned int used = 0;
+
+		/* everything was closed or aborted on the way out: a slot still taken is a leak */
+		for (i = 0; i < PG_I3_CONNS; i++)
+			used += l->slots[i].kind != PG_I3_FREE;
+		fprintf(stderr, "perfgen: iperf3 server: %u connection slots in use at exit\n", used);
+	}
+	r->i3_launched = 0;
+	if (r->rep) {
+		pg_reporter_poll(r->rep, realtime_ns());
+		pg_reporter_finish(r->rep, realtime_ns());
+	}
+	return rc;
+}
+
 static void cleanup(struct run *r)
 {
 	unsigned int i;
@@ -967,6 +1121,12 @@ static void cleanup(struct run *r)
 	free(r->tcp_img);
 	free(r->tcp_bt);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
+		if (r->lc[i].i3) {
+			pg_ring_free(r->lc[i].i3->up);
+			pg_ring_free(r->lc[i].i3->down);
+			free(r->lc[i].i3->ctrl_bufs);
+			free(r->lc[i].i3);
+		}
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);
 		free(r->lc[i].tflows);
@@ -1061,11 +1221,12 @@ int main(int argc, char **argv)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
 	if (r.o.json_stream)
 		r.o.json = 1; /* the same reports, streamed as events */
-	if (strcmp(r.o.wire, "iperf2")) {
-		if (!strcmp(r.o.wire, "iperf3"))
-			return fail("%s", "--wire iperf3: not in this build yet (arrives with the iperf3 issue); use --wire iperf2");
+	if (strcmp(r.o.wire, "iperf2") && strcmp(r.o.wire, "iperf3"))
 		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
-	}
+	/* A server without --wire answers iperf3 on 5201 and iperf2 on 5001 (TCP, or UDP with
+	 * -u); -p narrows it to one: 5001 = iperf2, anything else iperf3. */
+	if (r.o.server && !r.o.wire_set && r.o.port == PG_IPERF2_PORT)
+		r.o.wire = "iperf2";
 	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
 		return fail("-C %s: expected cubic or reno", r.o.cc);
 	if (r.o.cc && r.o.udp)
@@ -1101,7 +1262,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = r.o.client ? run_client(&r) : run_server(&r);
+	if (!strcmp(r.o.wire, "iperf3"))
+		rc = run_iperf3(&r);
+	else
+		rc = r.o.client ? run_client(&r) : run_server(&r);
 out:
 	cleanup(&r);
 	return rc;

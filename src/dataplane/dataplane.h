@@ -24,6 +24,7 @@ struct pg_latclock;
 struct pg_redirect;
 struct pg_capture;
 struct pg_replay;
+struct pg_i3_lcore;
 
 #define PG_MAX_LCORES 64
 #define PG_CACHE_LINE 64
@@ -182,6 +183,9 @@ struct pg_lcore {
 	uint16_t tcp_port;              /* server: listening port */
 	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 
+	/* iperf3 (iperf3_lcore.c): connections, streams and the rings to the main thread */
+	struct pg_i3_lcore *i3;
+
 	/* server */
 	struct pg_server_flow *sflows;  /* PG_SERVER_SLOTS */
 	uint16_t server_ports[PG_SERVER_MAX_PORTS];
@@ -202,6 +206,16 @@ void *pg_tcp_server_main(void *arg);
 /* perfgen analyze over a capture: TCP streams to lc->tcp_port, tracked passively */
 void *pg_tcp_passive_alloc(void);
 void *pg_tcp_passive_main(void *arg);
+
+/*
+ * The iperf2 servers as parts of another loop (the iperf3 lcore serves both protocols):
+ * a frame for the UDP server, its 10 ms tick; the TCP server's listener on lc->tcp_port
+ * (0 / -errno) and its per-pass work (flow ends, deltas on tick). Hot path: no allocation.
+ */
+void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now);
+void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now);
+int pg_tcp_iperf2_listen(struct pg_lcore *lc);
+void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick);
 
 /*
  * Sets up lc->tcp on the lcore's port (memory for max_conns connections, our MAC/IPv4,

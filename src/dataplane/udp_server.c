@@ -436,6 +436,16 @@ static void offline_tick(struct pg_lcore *lc, uint64_t t, uint64_t *next, uint64
 	atomic_store_explicit(&lc->offline_now_ns, t, memory_order_release);
 }
 
+void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
+{
+	rx_one(lc, pkt, now_ns, now);
+}
+
+void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now)
+{
+	tick(lc, now, pg_ns_to_tsc(lc->tsc, DONE_LINGER_NS));
+}
+
 void *pg_udp_server_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
