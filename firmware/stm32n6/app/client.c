@@ -16,6 +16,7 @@
 #define CL_GRACE_US 10000000u   /* setup and teardown allowance beyond the test duration */
 #define I2_FIN_INTERVAL_US 10000u
 #define I2_FIN_TRIES 200
+#define I3_UDP_DRAIN_US 50000u
 
 enum cl_phase { CL_IDLE, CL_CONNECTING, CL_CTRL, CL_RESULTS_JSON, CL_ERROR_DETAIL, CL_DONE };
 
@@ -38,6 +39,7 @@ static struct {
 	int udp_connected;
 	int running, sending_stopped, end_sent;
 	uint64_t t_start, deadline, tx_left, tx_queued, tx_acked, tx_last_us;
+	uint32_t tx_hdr;       /* cookie or iperf2 header bytes at the front of tx_acked */
 	/* iperf2 UDP FIN */
 	uint32_t fin_tries;
 	uint64_t fin_last_us;
@@ -178,6 +180,7 @@ static err_t data_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (cl.req.iperf3) {
 		tcp_write(pcb, cl.cookie, I3_COOKIE_LEN, TCP_WRITE_FLAG_COPY);
 		tcp_output(pcb);
+		cl.tx_hdr = I3_COOKIE_LEN;
 		return ERR_OK;
 	}
 	{
@@ -193,7 +196,7 @@ static err_t data_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		h.version_u = lwip_htonl(PG_I2_VERSION_U);
 		h.version_l = lwip_htonl(PG_I2_VERSION_L);
 		tcp_write(pcb, (const uint8_t *)&h + 16, 60, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
-		cl.tx_queued = 60;
+		cl.tx_queued = 60; /* iperf2 counts its header as sent bytes: so do we */
 		cl.tx_left = UINT64_MAX;
 		cl.running = 1;
 		cl.t_start = now;
@@ -279,7 +282,7 @@ static void results_send(void)
 		r.bytes = cl.utx.bytes;
 		r.packets = (uint64_t)cl.utx.seq;
 	} else {
-		r.bytes = cl.tx_acked;
+		r.bytes = cl.tx_acked - cl.tx_hdr;
 	}
 	r.duration_us = (cl.deadline > cl.t_start) ? cl.deadline - cl.t_start : 0;
 	n = i3_results_write(out, sizeof(out), cl.req.reverse ? -1 : 0, &r, 1);
@@ -379,6 +382,8 @@ static void ctrl_process(void)
 						finish(-ENOMEM);
 						return;
 					}
+					cl.utx.hdr_len = 12;
+					cl.utx.stamp = i3_udp_stamp;
 					{
 						struct pbuf *q = pbuf_alloc(PBUF_TRANSPORT, 4, PBUF_RAM);
 
@@ -561,9 +566,14 @@ void pgfw_client_poll(uint64_t now)
 		}
 		return;
 	}
-	/* iperf3: TEST_END once our data is acknowledged (so the server counted it). */
-	if (!cl.end_sent && (cl.req.udp || cl.req.reverse || cl.data == NULL ||
-			     (cl.data->unsent == NULL && cl.data->unacked == NULL))) {
+	/* iperf3: TEST_END once our data is acknowledged (TCP) or has had time to arrive (UDP,
+	 * whose last datagrams would otherwise race the control message), so the server
+	 * counts all of it. */
+	if (!cl.end_sent &&
+	    ((cl.req.udp && !cl.req.reverse && now >= cl.deadline + I3_UDP_DRAIN_US) ||
+	     (!cl.req.udp && !cl.req.reverse &&
+	      (cl.data == NULL || (cl.data->unsent == NULL && cl.data->unacked == NULL))) ||
+	     cl.req.reverse)) {
 		cl.end_sent = 1;
 		ctrl_byte(I3_TEST_END);
 	}
@@ -623,7 +633,7 @@ int pgfw_client_run(const struct pgfw_client_req *req, struct pgfw_result *res)
 		res->packets = (uint64_t)cl.utx.seq;
 		res->duration_us = cl.utx.last_us > cl.utx.first_us ? cl.utx.last_us - cl.utx.first_us : 0;
 	} else {
-		res->bytes = cl.tx_acked;
+		res->bytes = cl.tx_acked - cl.tx_hdr;
 		res->duration_us = cl.tx_last_us > cl.t_start ? cl.tx_last_us - cl.t_start : 0;
 	}
 	cl.phase = CL_IDLE;
