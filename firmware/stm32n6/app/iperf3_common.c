@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,10 +59,11 @@ int i3_params_write(char *buf, size_t cap, const struct i3_params *p)
 	int n;
 
 	n = snprintf(buf, cap,
-		     "{\"%s\":true,\"omit\":0,\"time\":%" PRId64 ",\"num\":0,\"blockcount\":0,\"parallel\":%" PRId64
-		     "%s,\"len\":%" PRId64 "%s%.0" PRId64 ",\"pacing_timer\":1000,\"client_version\":\"3.12\"}",
-		     p->udp ? "udp" : "tcp", p->time, p->parallel, p->reverse ? ",\"reverse\":true" : "", p->len,
-		     p->bandwidth ? ",\"bandwidth\":" : "", p->bandwidth);
+		     "{\"%s\":true,\"omit\":0,\"time\":%lld,\"num\":0,\"blockcount\":0,\"parallel\":%lld"
+		     "%s,\"len\":%lld%s%.0lld,\"pacing_timer\":1000,\"client_version\":\"3.12\"}",
+		     p->udp ? "udp" : "tcp", (long long)p->time, (long long)p->parallel,
+		     p->reverse ? ",\"reverse\":true" : "", (long long)p->len,
+		     p->bandwidth ? ",\"bandwidth\":" : "", (long long)p->bandwidth);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
@@ -82,12 +82,14 @@ int i3_results_write(char *buf, size_t cap, int sender_has_retransmits,
 	off = (size_t)n;
 	for (i = 0; i < nst; i++) {
 		n = snprintf(buf + off, cap - off,
-			     "%s{\"id\":%d,\"bytes\":%" PRIu64 ",\"retransmits\":%" PRId64
-			     ",\"jitter\":%" PRIu64 ".%06" PRIu64 ",\"errors\":%" PRId64 ",\"packets\":%" PRIu64
-			     ",\"start_time\":0,\"end_time\":%" PRIu64 ".%06" PRIu64 "}",
-			     i ? "," : "", st[i].id, st[i].bytes, st[i].retransmits, st[i].jitter_us / 1000000u,
-			     st[i].jitter_us % 1000000u, st[i].errors, st[i].packets, st[i].duration_us / 1000000u,
-			     st[i].duration_us % 1000000u);
+			     "%s{\"id\":%d,\"bytes\":%llu,\"retransmits\":%lld"
+			     ",\"jitter\":%llu.%06llu,\"errors\":%lld,\"packets\":%llu"
+			     ",\"start_time\":0,\"end_time\":%llu.%06llu}",
+			     i ? "," : "", st[i].id, (unsigned long long)st[i].bytes, (long long)st[i].retransmits,
+			     (unsigned long long)(st[i].jitter_us / 1000000u),
+			     (unsigned long long)(st[i].jitter_us % 1000000u), (long long)st[i].errors,
+			     (unsigned long long)st[i].packets, (unsigned long long)(st[i].duration_us / 1000000u),
+			     (unsigned long long)(st[i].duration_us % 1000000u));
 		if (n < 0 || (size_t)n >= cap - off)
 			return -ENOSPC;
 		off += (size_t)n;
