@@ -18,7 +18,7 @@ mkdir -p "$obj"
 cpu=(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard)
 common=("${cpu[@]}" -std=gnu11 -O2 -g -ffunction-sections -fdata-sections -fno-common
 	-I"$fw/ports/$port" -I"$fw/ports/cm55" -I"$fw/app" -I"$fw/lwip" -I"$fw/lwip/arm"
-	-I"$top/src/proto" -I"$lw/include")
+	-I"$fw/drivers" -I"$top/src/proto" -I"$lw/include")
 strict=(-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 	-Wpointer-arith -Wundef -Wvla -Wno-missing-field-initializers)
 
