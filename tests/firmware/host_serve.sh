@@ -104,6 +104,24 @@ iperf2)
 	[ "$(fw_log_field "iperf2 tcp tx" bytes)" = "$down" ] || die "full-duplex down: firmware $(fw_log_field "iperf2 tcp tx" bytes), client $down ($(cat "$FW_TMP/f.csv"))"
 	ok "iperf2 --full-duplex: up $up, down $down bytes, both ends agree"
 
+	# -r (tradeoff): after the forward test the firmware connects back to the client's port
+	n0=$(fw_log_lines)
+	fw_exec iperf -c "$FW_IP" -t 1 -r -y C >"$FW_TMP/d.csv" 2>"$FW_TMP/d.err" || die "iperf -r failed: $(cat "$FW_TMP/d.err")"
+	fw_wait_log "iperf2 tcp tx" "$n0"
+	up=$(grep "^[0-9]*,$FW_HOST_IP," "$FW_TMP/d.csv" | head -1 | cut -d, -f8)
+	down=$(grep "^[0-9]*,$FW_IP," "$FW_TMP/d.csv" | head -1 | cut -d, -f8)
+	[ "$(fw_log_field "iperf2 tcp rx" bytes)" = "$up" ] || die "-r forward: client $up, firmware $(fw_log_field "iperf2 tcp rx" bytes)"
+	[ "$(fw_log_field "iperf2 tcp tx" bytes)" = "$down" ] || die "-r back-connection: firmware $(fw_log_field "iperf2 tcp tx" bytes), client $down"
+	ok "iperf2 -r: forward $up, back-connection $down bytes, both ends agree"
+
+	# UDP -R: the firmware paces datagrams from 5001 and ends with one negative-sequence FIN
+	n0=$(fw_log_lines)
+	fw_exec iperf -c "$FW_IP" -u -b 10M -t 1 -R >"$FW_TMP/ur.txt" 2>&1 || die "iperf -u -R failed: $(tail -3 "$FW_TMP/ur.txt")"
+	fw_wait_log "iperf2 udp tx" "$n0"
+	sent=$(fw_log_field "iperf2 udp tx" packets)
+	grep -q " 0/$((sent + 1)) " "$FW_TMP/ur.txt" || die "iperf -u -R: client line is not 0/$((sent + 1)): $(tail -2 "$FW_TMP/ur.txt")"
+	ok "iperf2 UDP -R: $sent datagrams + FIN, client counts 0/$((sent + 1))"
+
 	n0=$(fw_log_lines)
 	fw_exec iperf -c "$FW_IP" -u -b 20M -t 1 -e >"$FW_TMP/u.txt" 2>&1 || die "iperf UDP failed: $(tail -3 "$FW_TMP/u.txt")"
 	grep -q "Server Report" "$FW_TMP/u.txt" || die "iperf UDP: no server report: $(cat "$FW_TMP/u.txt")"
@@ -113,6 +131,50 @@ iperf2)
 	grep -A2 "Server Report" "$FW_TMP/u.txt" | grep -q " 0/$total " || die "iperf UDP: server report is not 0/$total: $(grep -A2 'Server Report' "$FW_TMP/u.txt")"
 	[ "$(fw_log_field "iperf2 udp rx" lost)" = 0 ] || die "iperf UDP: firmware counted loss"
 	ok "iperf2 UDP: server report 0/$total relayed to the client"
+	;;
+badinput)
+	# Garbage on every port and protocol must be dropped (the firmware keeps serving).
+	fw_exec /usr/bin/env python3 - "$FW_IP" <<'PY' || die "bad-input driver failed"
+import os, socket, struct, sys, time
+ip = sys.argv[1]
+def tcp(port, data, wait=0.3):
+    s = socket.create_connection((ip, port), timeout=3)
+    s.sendall(data)
+    time.sleep(wait)
+    try:
+        s.settimeout(1)
+        r = s.recv(64)
+    except OSError:
+        r = b""
+    s.close()
+    return r
+cookie = b"a" * 36 + b"\0"
+# iperf3: a length prefix far beyond any JSON, then malformed JSON, then a bogus state byte
+assert tcp(5201, cookie + struct.pack(">I", 0xFFFFFFF0))[:1] == b"\x09"
+r = tcp(5201, cookie + struct.pack(">I", 9) + b"{\"tcp\":tr")
+assert r[:1] == b"\x09" and b"\xfe" in r, r
+tcp(5201, cookie + struct.pack(">I", 2) + b"{}" + b"\x63")
+tcp(5201, os.urandom(3000))
+# iperf2 TCP: random bytes, a header announcing an absurd length, a truncated header
+tcp(5001, os.urandom(5000))
+tcp(5001, struct.pack(">I", 0x400101FE) + b"x" * 10)
+tcp(5001, struct.pack(">I", 0x40010078))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in (0, 1, 15, 16, 17, 40, 200, 1470):
+    for _ in range(20):
+        u.sendto(os.urandom(n), (ip, 5001))
+        u.sendto(os.urandom(n), (ip, 5201))
+# negative-sequence datagrams only (stale FINs), and a -R header with absurd rate
+u.sendto(struct.pack(">iIIi", -5, 0, 0, -1) + b"\0" * 60, (ip, 5001))
+print("garbage sent")
+PY
+	sleep 0.5
+	kill -0 "$FW_BG" 2>/dev/null || die "firmware died on bad input"
+	fw_exec iperf3 -c "$FW_IP" -t 1 -J >"$FW_TMP/after.json" || die "iperf3 after bad input failed: $(head -c 300 "$FW_TMP/after.json")"
+	[ "$(fw_json "$FW_TMP/after.json" "'error' in d")" = False ] || die "iperf3 after bad input: $(fw_json "$FW_TMP/after.json" "d['error']")"
+	fw_exec iperf -c "$FW_IP" -u -b 5M -t 1 -e >"$FW_TMP/after.txt" 2>&1 || die "iperf UDP after bad input failed"
+	grep -q "Server Report" "$FW_TMP/after.txt" || die "no server report after bad input"
+	ok "bad input on 5001/5201 (TCP and UDP) dropped; iperf3 and iperf2 still served"
 	;;
 *) die "unknown group $what";;
 esac
