@@ -35,7 +35,11 @@
 
 /* Memory: the heap carries TCP_WRITE_FLAG_COPY data (control messages) and UDP headers;
  * the pool carries received frames; segments reference the const pattern (PBUF_ROM). */
-#define MEM_ALIGNMENT 4
+/* pointers are 8 bytes on the 64-bit host: its pools must be 8-aligned */
+#ifndef PGFW_MEM_ALIGNMENT
+#define PGFW_MEM_ALIGNMENT 4
+#endif
+#define MEM_ALIGNMENT PGFW_MEM_ALIGNMENT
 #define MEM_SIZE PGFW_MEM_SIZE
 #define PBUF_POOL_SIZE PGFW_PBUF_POOL
 #define PBUF_POOL_BUFSIZE LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)

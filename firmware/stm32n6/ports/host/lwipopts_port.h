@@ -8,4 +8,5 @@
 #define PGFW_TCP_SND_SEGS 512
 #define PGFW_PBUF_POOL 1024
 #define PGFW_MEM_SIZE (4 * 1024 * 1024)
+#define PGFW_MEM_ALIGNMENT 8
 #endif
