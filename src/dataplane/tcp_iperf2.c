@@ -755,3 +755,25 @@ void *pg_tcp_server_main(void *arg)
 	}
 	return tcp_loop(lc, 1);
 }
+
+int pg_tcp_iperf2_listen(struct pg_lcore *lc)
+{
+	return pg_tcp_listen(lc->tcp, lc->tcp_port, &listen_ops, lc);
+}
+
+void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick)
+{
+	unsigned int i;
+
+	for (i = 0; i < PG_SERVER_SLOTS; i++) {
+		struct pg_tcp_flow *f = &lc->tflows[i];
+
+		if (f->state == PG_FLOW_END_PENDING) {
+			post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
+			if (f->state == PG_FLOW_DONE)
+				f->state = PG_FLOW_FREE;
+		} else if (tick && (f->state == PG_FLOW_RUN || f->state == PG_FLOW_FIN) && f->started) {
+			post_delta(lc, f, f->last_ns ? f->last_ns : now_ns, PG_MSG_FLOW_DELTA, 1);
+		}
+	}
+}

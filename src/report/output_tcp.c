@@ -7,6 +7,7 @@
  * server acknowledged, and a server what it received.
  */
 #include "report_priv.h"
+#include "export.h"
 #include "hist.h"
 
 #include <jansson.h>
@@ -148,6 +149,7 @@ void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_
 			pg_hist_reset(s->lat_ivl);
 		sum_w += w;
 		sum_add(&sum, &s->ivl);
+		pg_export_interval(c->export, out, c, s, g->t0, g->next_ivl, a, b, 0, 0);
 		{
 			uint32_t cw = s->ivl.cwnd, rtt = s->ivl.rtt_us, rv = s->ivl.rttvar_us;
 
@@ -161,6 +163,7 @@ void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_
 		json_object_set_new(iv, "streams", streams);
 		json_object_set_new(iv, "sum", stream_json(c, NULL, &sum, a, b, sender, NULL));
 		json_array_append_new(g->intervals, iv);
+		pg_json_stream_interval(c, g, iv);
 	} else if (g->nstreams > 1) {
 		line(out, c, NULL, &sum, sum_w, NULL, a, b);
 	}
@@ -225,8 +228,7 @@ void pg_print_final_tcp(FILE *out, const struct pg_report_conf *c, struct pg_gro
 		json_object_set_new(end, "perfgen", pg);
 		json_object_set_new(root, "end", end);
 		json_object_set_new(root, "perfgen", (json_t *)pg_json_perfgen(c, kv, nb_counters, NULL));
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		fputc('\n', out);
+		pg_json_emit_root(c, g, root, out);
 		json_decref(root);
 	} else {
 		if (g->nstreams > 1)

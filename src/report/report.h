@@ -54,6 +54,10 @@ struct pg_report_conf {
 	 * report is printed (they count since start, over all tests). May be NULL. */
 	unsigned int (*counters)(void *arg, struct pg_report_counter *out, unsigned int max);
 	void *counters_arg;
+	/* trip-time clock: source and bound of every latency figure (NULL: "tsc", unbounded) */
+	const struct pg_latclock *latclk;
+	/* --histograms, --hdr-log, --csv, loss events, --json-stream (NULL: none) */
+	struct pg_export *export;
 };
 
 /*

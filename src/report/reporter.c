@@ -225,7 +225,8 @@ static void group_finish(struct pg_reporter *r, struct pg_group *g, uint64_t now
 			if (g->s[i]->last_ns > end)
 				end = g->s[i]->last_ns;
 		emit_intervals(r, g, end);
-		/* A tail shorter than a tenth of an interval is noise, not an interval. */
+		/* A tail shorter than a tenth of an interval is noise, not an interval (as iperf2:
+		 * the final line has its data). */
 		if (end > g->t0 + (uint64_t)((g->next_ivl + 0.1) * r->conf.interval_s * 1e9)) {
 			double a = g->next_ivl * r->conf.interval_s;
 
@@ -346,8 +347,10 @@ static void handle(struct pg_reporter *r, const struct pg_msg *m)
 	s = stream_of(r, &m->h);
 	if (!s)
 		return;
-	if (s->g)
-		emit_intervals(r, s->g, m->h.t_ns);
+	/* Deltas of different streams and lcores arrive a little out of time order: an interval
+	 * is cut only once messages are GRACE_NS past its end, as poll() does. */
+	if (s->g && m->h.t_ns > GRACE_NS)
+		emit_intervals(r, s->g, m->h.t_ns - GRACE_NS);
 	switch (m->h.type) {
 	case PG_MSG_FLOW_DELTA:
 		counters_add(&s->tot, &m->u.delta);

@@ -7,7 +7,7 @@
 pg_ns_pair 25
 
 start_server() { # start_server [extra args] -> PG
-	pg_bg "$NS_B" "$PERFGEN" --dev vB -s -u "$@" > "$PG_TMP/pg.out" 2> "$PG_TMP/pg.err"
+	pg_bg "$NS_B" "$PERFGEN" --wire iperf2 --dev vB -s -u "$@" > "$PG_TMP/pg.out" 2> "$PG_TMP/pg.err"
 	PG=$!
 	pg_wait_server $PG "$NS_B" vB || { cat "$PG_TMP/pg.err"; die "perfgen did not start"; }
 }

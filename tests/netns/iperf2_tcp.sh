@@ -48,7 +48,7 @@ client*)
 	pg_bg "$NS_B" iperf -s -e -f b > "$PG_TMP/iperf.txt" 2>&1
 	for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -ltn | grep -q ':5001 ' && break; sleep 0.1; done
 	pg_port_args "$NS_A" vA "$IP_A"
-	ip netns exec "$NS_A" timeout -s KILL 40 "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -t "$secs" -P $streams "${xopts[@]}" -J \
+	ip netns exec "$NS_A" timeout -s KILL 40 "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -t "$secs" -P $streams "${xopts[@]}" -J \
 		> "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 	rc=$?
 	cat "$PG_TMP/pg.err"
@@ -92,7 +92,7 @@ PY
 	;;
 server*)
 	pg_port_args "$NS_B" vB "$IP_B"
-	pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+	pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 	PG=$!
 	pg_wait_server $PG || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
 	zc=()

@@ -21,7 +21,7 @@ count) args=(-u -b 10M -k 1000) ;;
 esac
 
 pg_port_args "$NS_A" vA "$IP_A"
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" "${args[@]}" -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" "${args[@]}" -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 rc=$?
 sleep 0.5
 cat "$PG_TMP/pg.err"

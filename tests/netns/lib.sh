@@ -220,3 +220,45 @@ pg_impair_count() {
 	line=$(grep 'impair: m'"${1^^}"'->' "$PG_IMPAIR_LOG")
 	echo "$line" | awk -v f="$2" '{for (i = 1; i < NF; i++) if ($i == f) print $(i + 1)}'
 }
+
+# pg_ptp_pair SUBNET_OCTET: a second veth between NS_A (vPa) and NS_B (vPb) carrying only
+# PTP, and a free-running ptp4l on each end (software timestamping, fast intervals; A is
+# the grandmaster, B slaveOnly). ptp4l NEVER adjusts the clock: free_running 1, and it
+# runs without CAP_SYS_TIME. Their management sockets: PTP_UDS_A, PTP_UDS_B.
+pg_ptp_pair() {
+	local n=$1 s ns dev
+	command -v ptp4l >/dev/null || skip "ptp4l (linuxptp) not installed: run scripts/setup.sh"
+	ip link add vPa netns "$NS_A" type veth peer name vPb netns "$NS_B" || die "cannot create veth"
+	ip -n "$NS_A" addr add "198.18.$n.1/24" dev vPa
+	ip -n "$NS_B" addr add "198.18.$n.2/24" dev vPb
+	ip -n "$NS_A" link set vPa up
+	ip -n "$NS_B" link set vPb up
+	for s in a b; do
+		cat > "$PG_TMP/ptp-$s.conf" <<C
+[global]
+free_running 1
+time_stamping software
+logAnnounceInterval -3
+announceReceiptTimeout 2
+logSyncInterval -4
+logMinDelayReqInterval -4
+uds_address $PG_TMP/ptp4l-$s
+C
+	done
+	echo "priority1 100" >> "$PG_TMP/ptp-a.conf"
+	echo "slaveOnly 1" >> "$PG_TMP/ptp-b.conf"
+	PTP_UDS_A="$PG_TMP/ptp4l-a"
+	PTP_UDS_B="$PG_TMP/ptp4l-b"
+	for s in a b; do
+		if [ $s = a ]; then ns=$NS_A dev=vPa; else ns=$NS_B dev=vPb; fi
+		ip netns exec "$ns" setpriv --bounding-set=-sys_time --inh-caps=-sys_time \
+			ptp4l -f "$PG_TMP/ptp-$s.conf" -i "$dev" -m > "$PG_TMP/ptp4l-$s.log" 2>&1 &
+		PG_PIDS+=($!)
+	done
+	# the slave reports an offset after ~1 s with these intervals
+	for _ in $(seq 1 100); do
+		grep -q 'UNCALIBRATED\|SLAVE' "$PG_TMP/ptp4l-b.log" && [ -S "$PTP_UDS_A" ] && break
+		sleep 0.1
+	done
+	[ -S "$PTP_UDS_B" ] || { cat "$PG_TMP/ptp4l-b.log"; die "ptp4l did not start"; }
+}

@@ -12,7 +12,7 @@ pg_ns_pair 27
 pg_bg "$NS_B" iperf -s -u -e > "$PG_TMP/iperf.txt" 2>&1
 for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -lun | grep -q ':5001 ' && break; sleep 0.1; done
 pg_port_args "$NS_A" vA "$IP_A"
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -l 100 -b 500pps -t 1 --trip-times \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -l 100 -b 500pps -t 1 --trip-times \
 	--pcap-out "$PG_TMP/cli.pcapng" --pcap-snaplen 232 -J > "$PG_TMP/cli.json" 2> "$PG_TMP/cli.err"
 rc=$?
 cat "$PG_TMP/cli.err"
@@ -71,7 +71,7 @@ PY
 pg_bg "$NS_B" true
 kill "${PG_PIDS[0]}" 2>/dev/null
 pg_port_args "$NS_B" vB "$IP_B"
-pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -1 -J -i 0.5 --pcap-out "$PG_TMP/srv.pcapng" > "$PG_TMP/live.json" 2> "$PG_TMP/srv.err"
+pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -u -1 -J -i 0.5 --pcap-out "$PG_TMP/srv.pcapng" > "$PG_TMP/live.json" 2> "$PG_TMP/srv.err"
 PG=$!
 pg_wait_server $PG || { cat "$PG_TMP/srv.err"; die "perfgen server did not start"; }
 ip netns exec "$NS_A" timeout 20 iperf -c "$IP_B" -u -b 20M -t 2 -P 2 --trip-times > "$PG_TMP/c.txt" 2>&1 ||
@@ -104,7 +104,10 @@ li, oi = (json.load(open(f))["intervals"] for f in sys.argv[1:3])
 lpk = [i["sum"]["packets"] for i in li]; opk = [i["sum"]["packets"] for i in oi]
 print(f"intervals: live {lpk}\n           analyze {opk}")
 assert len(li) == len(oi) >= 4, f"{len(li)} live intervals vs {len(oi)} offline"
-assert sum(lpk) == sum(opk), "interval sums differ"
+# a tail under a tenth of an interval is not printed (as iperf2), so the sums may fall short
+# of the total by that tail, never by more
+assert sum(lpk) <= live["sum"]["packets"] and sum(lpk) >= live["sum"]["packets"] * 0.97, "live intervals lose data"
+assert sum(opk) <= off["sum"]["packets"] and sum(opk) >= off["sum"]["packets"] * 0.97, "offline intervals lose data"
 for a, b in zip(lpk, opk):
     assert abs(a - b) <= max(60, a // 20), f"interval packets {a} vs {b}"
 PY
@@ -113,7 +116,7 @@ PY
 pg_port_args "$NS_A" vA "$IP_A"
 pg_bg "$NS_B" iperf -s -u > /dev/null 2>&1
 sleep 0.3
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 40M -t 1 --pcap-out "$PG_TMP/ring.pcapng" \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 40M -t 1 --pcap-out "$PG_TMP/ring.pcapng" \
 	--pcap-ring 1 > /dev/null 2>&1
 a=$(stat -c %s "$PG_TMP/ring.pcapng"); b=$(stat -c %s "$PG_TMP/ring.pcapng.1" 2>/dev/null || echo 0)
 echo "ring: FILE $a bytes, FILE.1 $b bytes"
