@@ -50,11 +50,13 @@ int pg_tcp_lcore_init(struct pg_lcore *lc, unsigned int max_conns, const char *c
 	 * not polling (descheduled, busy transmitting): half the ring's frames of payload, so
 	 * a stalled receiver makes the sender wait instead of overflowing the ring (each
 	 * overflow costs the sender a loss recovery). Between 256 KiB and the 4 MiB default;
-	 * a veth or LAN path needs far less (BDP = rate x RTT). */
+	 * a veth or LAN path needs far less (BDP = rate x RTT). Concurrent connections share
+	 * it (each advertises budget / connections, at least 64 KiB). */
 	if (lc->port->info.rx_frames) {
 		uint64_t w = (uint64_t)lc->port->info.rx_frames / 2 * (cfg.mtu - 52u);
 
 		cfg.rcv_buf = (uint32_t)(w < (256u << 10) ? (256u << 10) : w > (4u << 20) ? (4u << 20) : w);
+		cfg.rx_budget = cfg.rcv_buf; /* shared by the lcore's connections (-P N) */
 	}
 	/* Frames from veth (and af_packet/AF_XDP copies of locally generated traffic) carry
 	 * the kernel's CHECKSUM_PARTIAL value, not a final checksum; NICs verify L4 checksums

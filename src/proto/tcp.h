@@ -101,6 +101,8 @@ struct pg_tcp_cfg {
 	uint8_t local_mac[6];
 	uint16_t mtu;               /* IP MTU; 0 = 1500 */
 	uint32_t rcv_buf;           /* receive window per connection; 0 = 4 MiB */
+	uint32_t rx_budget;         /* bytes the receive path holds for all connections (an RX
+				     * ring): each advertises at most its share; 0 = no limit */
 	uint32_t init_cwnd;         /* segments; 0 = 10 */
 	uint64_t rto_init_ns;       /* 0 = 1 s */
 	uint64_t rto_min_ns;        /* 0 = 200 ms (Linux) */

@@ -78,7 +78,9 @@ static uint16_t rst_build(struct pg_tcp_stack *s, const struct pg_tcp_rst *r, ui
 /* Receive window to advertise now; the right edge never moves left (RFC 9293). */
 static uint32_t rcv_space(const struct pg_tcp_conn *c)
 {
-	uint32_t space = c->rcv_manual ? c->rcv_buf - c->rcv_unread : c->rcv_buf;
+	uint32_t share = c->stack->rx_share;
+	uint32_t space = c->rcv_manual ? c->rcv_buf - c->rcv_unread :
+			 c->rcv_buf < share ? c->rcv_buf : share;
 	uint32_t cur = c->rcv_adv - c->rcv_nxt;
 
 	/* Receiver SWS avoidance: do not advertise a small increase. */

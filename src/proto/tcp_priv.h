@@ -148,6 +148,7 @@ struct pg_tcp_stack {
 	uint16_t ip_id;
 	uint16_t eph_next;
 	uint32_t nb_active;
+	uint32_t rx_share;                    /* rx_budget / connections (UINT32_MAX = none) */
 	uint64_t next_timer;                  /* lower bound of all conn timers */
 	struct pg_tcp_listener lst[PG_TCP_MAX_LISTEN];
 	struct pg_tcp_rst rstq[PG_TCP_RSTQ];

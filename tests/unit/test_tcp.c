@@ -250,6 +250,46 @@ static void test_handshake_crafted(void **state)
 	sim_fini(&sim);
 }
 
+
+/* A receiver with an RX budget shares it: each connection advertises budget / connections,
+ * so together they never invite more than the ring holds. */
+static void test_rx_budget(void **state)
+{
+	struct pg_tcp_cfg a, b;
+	struct sim sim;
+	struct sim_flow cf[4];
+	struct pg_tcp_info si;
+	uint64_t total = 0;
+	unsigned int i;
+
+	(void)state;
+	cfgs(&a, &b);
+	b.rx_budget = 1u << 20;
+	two(&sim, &a, &b, SIM_MS, 40);
+	memset(cf, 0, sizeof(cf));
+	cf[0].send_len = UINT64_MAX;
+	sim.ep[1].srv_tmpl.inorder_lim = 1;
+	assert_non_null(sim_connect(&sim, &cf[0], PORT, 0));
+	sim_advance(&sim, SIM_S);
+	pg_tcp_conn_info(srv(&sim)->c, &si);
+	printf("rx budget 1 MiB: one connection advertises %u bytes\n", si.rcv_wnd);
+	assert_true(si.rcv_wnd > (1u << 19) && si.rcv_wnd <= (1u << 20));
+	for (i = 1; i < 4; i++) {
+		cf[i].send_len = UINT64_MAX;
+		assert_non_null(sim_connect(&sim, &cf[i], PORT, 0));
+	}
+	sim_advance(&sim, SIM_S);
+	assert_int_equal(sim.ep[1].nflows, 4);
+	for (i = 0; i < 4; i++) {
+		pg_tcp_conn_info(sim.ep[1].flows[i].c, &si);
+		printf("  of four: connection %u advertises %u bytes\n", i, si.rcv_wnd);
+		assert_true(si.rcv_wnd <= (1u << 18) + 128); /* 2^7 scaling granularity */
+		total += si.rcv_wnd;
+	}
+	assert_true(total <= (1u << 20) + 512);
+	sim_fini(&sim);
+}
+
 /* ---------------------------------------------------------- transfers ---- */
 
 static void test_bulk_exact(void **state)
@@ -1200,6 +1240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_options),
 		cmocka_unit_test(test_handshake_crafted),
+		cmocka_unit_test(test_rx_budget),
 		cmocka_unit_test(test_bulk_exact),
 		cmocka_unit_test(test_fast_retransmit),
 		cmocka_unit_test(test_sack_recovery),
