@@ -184,6 +184,9 @@ static int spurious_recovery(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg
 static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint64_t now)
 {
 	uint32_t acked = seg->ack - c->snd_una, wnd = (uint32_t)seg->wnd << c->snd_wscale;
+	/* RFC 7661 / Linux tcp_is_cwnd_limited: cwnd grows only while it limits the flight
+	 * (not when the peer's window or the application does), or it balloons unused. */
+	int cwnd_limited = c->cwnd < 2u * (c->snd_max - c->snd_una);
 	int wnd_changed = 0;
 
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||
@@ -240,7 +243,7 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 		} else if (c->in_rec == REC_LOSS) {
 			c->cc->on_ack(c, data, now);
 		}
-		if (was_rec == REC_NONE && data)
+		if (was_rec == REC_NONE && data && cwnd_limited)
 			c->cc->on_ack(c, data, now);
 		c->dupacks = 0;
 		pg_tcp_rearm_rtx(c, now);

@@ -316,6 +316,16 @@ static void test_bulk_exact(void **state)
 	       sim_count(&sim, 0, sim_is_data));
 	sim_fini(&sim);
 
+	/* Limited by the peer's 64 KiB window, not by cwnd: cwnd stops growing (RFC 7661). */
+	cfgs(&a, &b);
+	b.rcv_buf = 65536;
+	two(&sim, &a, &b, 2 * SIM_MS, 41);
+	run_xfer(&sim, &x, 5000000, 60 * SIM_S);
+	assert_exact(srv(&sim), 5000000);
+	printf("rwnd-limited: cwnd %u bytes with a 64 KiB peer window\n", x.ci.cwnd);
+	assert_true(x.ci.cwnd <= 3 * 65536); /* 2 x flight, plus one ACK of growth */
+	sim_fini(&sim);
+
 	/* Copy mode (pg_tcp_write into a 64 KiB ring) delivers the same bytes. */
 	cfgs(&a, &b);
 	two(&sim, &a, &b, 2 * SIM_MS, 5);
