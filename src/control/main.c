@@ -1002,6 +1002,9 @@ static int run_iperf3(struct run *r)
 			    r->lcore_str, r->nb_dp);
 	if (r->o.no_peer)
 		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
+	if (r->o.peer_detect || r->o.trip_times)
+		return fail("%s: an iperf2 option (iperf3 has no such mode); add --wire iperf2",
+			    r->o.peer_detect ? "-X" : "--trip-times");
 	memset(&env, 0, sizeof(env));
 	if (r->o.client && inet_pton(AF_INET, r->o.client, &dst) != 1)
 		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
