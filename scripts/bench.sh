@@ -17,6 +17,9 @@
 #     UDP with the smallest frames (-l 18: 64 bytes on the wire), -b 0, beside kernel
 #     `iperf3 -c -u -b 0 -l 64`: Mpps sent, Mpps the server counted, loss
 #     TCP -P 4 goodput (the server's count) beside kernel `iperf3 -P 4`
+#   iperf2 TCP through the userspace netem (tests/netns/impair: loss 1%, 5 ms each way,
+#     2% reordered): perfgen -c beside kernel iperf -c (both CUBIC), and kernel iperf -c
+#     into perfgen -s beside kernel into kernel; each pair from one run of the netns test
 #
 # Usage: sudo scripts/bench.sh [SECONDS] [iperf3]   (iperf3: only the iperf3 rows)
 set -uo pipefail
@@ -202,3 +205,9 @@ python3 -c "print(f'  perfgen analyze, whole process (start-up, TSC calibration,
 sed 's/^/  stage /' "$tmp/stages.txt"
 echo
 i3_rows
+echo
+echo "iperf2 TCP through impair (loss 1%, 5 ms each way, 2% reordered; both CUBIC):"
+for v in client-impair server-impair; do
+	PERFGEN=build/perfgen IMPAIR=build/tests/netns/impair bash tests/netns/iperf2_tcp.sh "$v" 2>&1 |
+		grep '^impair (' | sed 's/^impair ([^)]*): /  /'
+done
