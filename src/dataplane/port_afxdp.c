@@ -16,11 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -179,23 +175,6 @@ static int afxdp_steer(struct pg_port *port, uint8_t ipproto, uint16_t port_no, 
 	if (on)
 		return bpf_map_update_elem(p->steer_fd, &key, &one, BPF_ANY) ? -errno : 0;
 	return bpf_map_delete_elem(p->steer_fd, &key) && errno != ENOENT ? -errno : 0;
-}
-
-/* 1 if ifname is a veth (its driver, as ethtool -i reports it). */
-static int is_veth(const char *ifname)
-{
-	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
-
-	if (fd < 0)
-		return 0;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&di;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr);
-	close(fd);
-	return rc == 0 && !strcmp(di.driver, "veth");
 }
 
 static int afxdp_resolve(struct pg_port *port, uint32_t dst, uint8_t mac[6], int timeout_ms)
@@ -433,7 +412,7 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 	/* A veth hands frames to XDP through a 256-frame ring per queue (VETH_RING_SIZE) and
 	 * drops what a burst puts beyond it, before the XSK ring: report twice that, the TCP
 	 * engine budgets half of what a port holds. */
-	if (is_veth(conf->ifname) && port->info.rx_frames > 512)
+	if (pg_if_is_veth(conf->ifname) && port->info.rx_frames > 512)
 		port->info.rx_frames = 512;
 	port->info.backend = "af_xdp";
 

@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 
+#include "netlink.h"
+
 #include <rte_log.h>
 
 #include <rte_eal.h>
@@ -711,6 +713,19 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	port->info.prefix_len = conf->prefix_len;
 	port->info.frame_size = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
 	port->info.rx_frames = RX_DESC;
+	{
+		/* net_af_xdp on a veth: XDP is fed through veth's 256-frame ring (port_afxdp.c) */
+		const char *ifa = strstr(conf->devargs[0], "iface=");
+
+		if (!strncmp(conf->devargs[0], "net_af_xdp", 10) && ifa) {
+			char name[IF_NAMESIZE + 1];
+			size_t len = strcspn(ifa + 6, ",");
+
+			snprintf(name, sizeof(name), "%.*s", (int)(len < IF_NAMESIZE ? len : IF_NAMESIZE), ifa + 6);
+			if (pg_if_is_veth(name) && port->info.rx_frames > 512)
+				port->info.rx_frames = 512;
+		}
+	}
 	port->info.backend = "dpdk";
 	port->info.mode = p->driver;
 	for (d = 0; d < conf->nb_devs; d++) {
