@@ -348,6 +348,7 @@ static err_t i2_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 			off += header_eat(s, (const uint8_t *)q->payload + off, q->len - off);
 	}
 	tcp_recved(pcb, p->tot_len);
+	pgfw_tcp_ack_tail(pcb, p->tot_len);
 	pbuf_free(p);
 	return ERR_OK;
 }

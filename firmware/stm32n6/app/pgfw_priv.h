@@ -22,6 +22,11 @@ void pgfw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns ERR_OK, or the lwIP error that stopped it (ERR_MEM is not an error). */
 err_t pgfw_tcp_fill(struct tcp_pcb *pcb, uint64_t *left, uint64_t *queued);
 
+/* Received data of less than a full segment is likely the tail of a write that the sender's
+ * Nagle holds until it sees an ACK: acknowledge it at once instead of after lwIP's delayed-ACK
+ * timer, so the end of a test is not stuck behind 250 ms of delay. */
+void pgfw_tcp_ack_tail(struct tcp_pcb *pcb, uint16_t len);
+
 void pgfw_iperf2_poll(uint64_t now);
 void pgfw_iperf3_poll(uint64_t now);
 void pgfw_client_poll(uint64_t now);
