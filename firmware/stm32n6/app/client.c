@@ -40,6 +40,7 @@ static struct {
 	int running, sending_stopped, end_sent;
 	uint64_t t_start, deadline, tx_left, tx_queued, tx_acked, tx_last_us;
 	uint32_t tx_hdr;       /* cookie or iperf2 header bytes at the front of tx_acked */
+	uint32_t tx_lastack;
 	/* iperf2 UDP FIN */
 	uint32_t fin_tries;
 	uint64_t fin_last_us;
@@ -125,8 +126,8 @@ static void tx_fill(void)
 static err_t data_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	(void)arg;
-	(void)pcb;
-	cl.tx_acked += len;
+	(void)len;
+	pgfw_tcp_acked(pcb, &cl.tx_lastack, &cl.tx_acked);
 	cl.tx_last_us = pgfw_port_now_us();
 	tx_fill();
 	return ERR_OK;
@@ -175,6 +176,7 @@ static err_t data_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK)
 		return ERR_OK;
+	cl.tx_lastack = pcb->lastack;
 	tcp_recv(pcb, data_recv);
 	tcp_sent(pcb, data_sent);
 	if (cl.req.iperf3) {
@@ -561,6 +563,7 @@ void pgfw_client_poll(uint64_t now)
 				finish(-ETIMEDOUT);
 			}
 		} else if (cl.data != NULL && cl.data->unsent == NULL && cl.data->unacked == NULL) {
+			pgfw_tcp_acked(cl.data, &cl.tx_lastack, &cl.tx_acked);
 			close_tcp(&cl.data);
 			finish(0);
 		}
@@ -574,6 +577,8 @@ void pgfw_client_poll(uint64_t now)
 	     (!cl.req.udp && !cl.req.reverse &&
 	      (cl.data == NULL || (cl.data->unsent == NULL && cl.data->unacked == NULL))) ||
 	     cl.req.reverse)) {
+		if (cl.data != NULL && !cl.req.reverse && !cl.req.udp)
+			pgfw_tcp_acked(cl.data, &cl.tx_lastack, &cl.tx_acked);
 		cl.end_sent = 1;
 		ctrl_byte(I3_TEST_END);
 	}

@@ -27,6 +27,18 @@ err_t pgfw_tcp_fill(struct tcp_pcb *pcb, uint64_t *left, uint64_t *queued);
  * timer, so the end of a test is not stuck behind 250 ms of delay. */
 void pgfw_tcp_ack_tail(struct tcp_pcb *pcb, uint16_t len);
 
+/* Brings *total up to the peer's cumulative acknowledgement (pcb->lastack), from *last.
+ * Counting from the sequence space rather than summing sent-callback lengths: with the
+ * peer's FIN in flight (full duplex) lwIP was seen to retire acknowledged segments without a
+ * sent callback for all of them. */
+static inline void pgfw_tcp_acked(const struct tcp_pcb *pcb, uint32_t *last, uint64_t *total)
+{
+	uint32_t la = pcb->lastack;
+
+	*total += (uint32_t)(la - *last);
+	*last = la;
+}
+
 void pgfw_iperf2_poll(uint64_t now);
 void pgfw_iperf3_poll(uint64_t now);
 void pgfw_client_poll(uint64_t now);
