@@ -508,8 +508,23 @@ static int i2_udp_start(void)
 	if (cl.utx.len < 76)
 		cl.utx.len = 76;
 	memset(h, 0, sizeof(*h));
-	h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_SEQNO64B | PG_I2_HEADER_LEN_BIT |
-			      (PG_I2_UDP_HDRLEN_BASE << 1));
+	if (cl.req.trip_times) {
+		/* as iperf 2.1.8 -u --trip-times: UDPTESTS + TRIPTIME, 108-byte header, and the
+		 * test's wall-clock start time so the server can compute one-way latency */
+		uint32_t sec, usec;
+
+		pgfw_port_wall(&sec, &usec);
+		h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_UDPTESTS | PG_I2_HEADER_SEQNO64B |
+				      PG_I2_HEADER_LEN_BIT | (PG_I2_UDP_HDRLEN_TRIP << 1));
+		h->upperflags = lwip_htons(PG_I2_U_TRIPTIME);
+		h->start_tv_sec = lwip_htonl(sec);
+		h->start_tv_usec = lwip_htonl(usec);
+		if (cl.utx.len < PG_I2_UDP_HDRLEN_TRIP + 12)
+			cl.utx.len = PG_I2_UDP_HDRLEN_TRIP + 12;
+	} else {
+		h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_SEQNO64B | PG_I2_HEADER_LEN_BIT |
+				      (PG_I2_UDP_HDRLEN_BASE << 1));
+	}
 	h->num_threads = lwip_htonl(1);
 	h->mport = lwip_htonl(cl.req.port);
 	h->buflen = lwip_htonl(cl.req.len);

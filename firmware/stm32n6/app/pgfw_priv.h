@@ -55,6 +55,7 @@ struct pgfw_client_req {
 	uint32_t duration_ms;
 	uint32_t len;          /* TCP write size / UDP datagram size */
 	uint64_t rate_bps;     /* UDP */
+	int trip_times;        /* iperf2 UDP: --trip-times (wall-clock one-way latency at the server) */
 };
 int pgfw_client_run(const struct pgfw_client_req *req, struct pgfw_result *res);
 
