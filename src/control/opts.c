@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_kind { K_FLAG, K_STR, K_U32, K_DOUBLE, K_RATE, K_SIZE, K_U64 };
+enum opt_kind { K_FLAG, K_STR, K_U32, K_DOUBLE, K_RATE, K_SIZE, K_U64, K_OPTSTR };
 
 struct opt_def {
 	const char *name;
@@ -34,9 +34,24 @@ static const struct opt_def defs[] = {
 	{ "blockcount", 'k', K_U64, F(pkts), 1, 1e15, "PKTS", "datagrams to send per stream" },
 	{ "parallel", 'P', K_U32, F(parallel), 1, 128, "N", "parallel streams (default 1)" },
 	{ "interval", 'i', K_DOUBLE, F(interval), 0, 3600, "SEC", "interval reports every SEC (0 = none)" },
-	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5001 for iperf2)" },
+	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5201 for iperf3, 5001 for iperf2; a server without -p answers both)" },
+	{ "reverse", 'R', K_FLAG, F(reverse), 0, 0, NULL, "iperf3: the server sends, the client receives" },
+	{ "bidir", 0, K_FLAG, F(bidir), 0, 0, NULL, "iperf3: both directions at once (-P streams each way)" },
+	{ "omit", 'O', K_U32, F(omit), 0, 86400, "SEC", "iperf3: leave the first SEC seconds out of the results" },
+	{ "set-mss", 'M', K_U32, F(mss), 0, 9216, "BYTES", "iperf3: MSS the client asks the server to use" },
+	{ "get-server-output", 0, K_FLAG, F(get_server_output), 0, 0, NULL, "iperf3: print the server's report of the test too" },
+	{ "udp-counters-64bit", 0, K_FLAG, F(udp_counters_64bit), 0, 0, NULL, "iperf3: 64-bit sequence numbers in UDP datagrams" },
+	{ "max-clients", 0, K_U32, F(max_clients), 1, 64, "N", "iperf3 server: tests served at once; more get the busy answer (default 8)" },
 	{ "congestion", 'C', K_STR, F(cc), 0, 0, "ALGO", "TCP congestion control of the userspace engine: cubic (default) or reno" },
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
+	{ "peer-detect", 'X', K_FLAG, F(peer_detect), 0, 0, NULL, "TCP client: wait for the server's header ack before sending data (iperf2 -X)" },
+	{ "histograms", 0, K_OPTSTR, F(histograms), 0, 0, "[=W,N]", "server: iperf2-style latency histogram lines per interval and at the end; bin width W with u or m (default 100u), N bins (default 10000)" },
+	{ "hdr-log", 0, K_STR, F(hdr_log), 0, 0, "FILE", "write latency histograms to FILE as an HdrHistogram interval log (v1.3, compressed): one line per stream per interval (per test without -i), values in ns" },
+	{ "csv", 0, K_STR, F(csv), 0, 0, "FILE", "write one CSV row per stream per interval and a final one (throughput, loss, jitter, latency percentiles)" },
+	{ "json-stream", 0, K_FLAG, F(json_stream), 0, 0, NULL, "JSON as it happens: one object per line, {\"event\":\"start\"|\"interval\"|\"loss\"|\"end\",\"data\":...} (iperf3 3.17 style)" },
+	{ "warmup-intervals", 0, K_U32, F(warmup_intervals), 0, 1000000, "N", "server: no loss events for the first N intervals" },
+	{ "loss-threshold", 0, K_U64, F(loss_threshold), 0, 1e15, "N", "server: a loss event needs more than N datagrams lost in an interval (default 0)" },
+	{ "ptp", 0, K_STR, F(ptp), 0, 0, "UDS_PATH", "with --trip-times: read ptp4l's offset from its management socket (uds_address) and correct one-way delays by it when the clock is free-running" },
 	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
 	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },
 	{ "pcap-out", 0, K_STR, F(pcap_out), 0, 0, "FILE", "write what perfgen sends and receives to FILE (pcapng, from a writer thread; see --pcap-snaplen, --pcap-ring)" },
@@ -51,10 +66,10 @@ static const struct opt_def defs[] = {
 	{ "rewrite-sip", 0, K_STR, F(rw_sip), 0, 0, "ADDR", "replay: IPv4 source (checksums patched)" },
 	{ "rewrite-dip", 0, K_STR, F(rw_dip), 0, 0, "ADDR", "replay: IPv4 destination (checksums patched)" },
 	{ "rewrite-csum", 0, K_FLAG, F(rw_csum), 0, 0, NULL, "replay: recompute IPv4/TCP/UDP checksums (captures from the sending host carry offloaded, partial ones)" },
-	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
+	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): iperf2 framing, no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
-	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (this build: iperf2)" },
+	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (default iperf3; a server answers both unless -p)" },
 	{ "dev", 0, K_STR, F(dev), 0, 0, "IFACE", "kernel interface for the native AF_XDP port" },
 	{ "dpdk", 0, K_STR, F(dpdk), 0, 0, "DEVARGS", "DPDK port instead: a PCI address or a vdev (net_af_xdp0,iface=IF, net_af_packet0,iface=IF, net_tap0, net_null0, ...); repeat it to give each dataplane lcore its own device" },
 	{ "ip", 0, K_STR, F(ip), 0, 0, "ADDR/PREFIX", "with --dpdk: perfgen's IPv4 address (it answers ARP and ping for it)" },
@@ -135,6 +150,9 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 	case K_FLAG:
 		*(int *)p = 1;
 		return 0;
+	case K_OPTSTR:
+		*(const char **)p = arg ? arg : "";
+		return 0;
 	case K_STR:
 		if (d->off == F(dpdk)) {
 			/* repeatable: one device per dataplane lcore (e.g. one net_af_xdp per queue) */
@@ -147,9 +165,12 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 				return 0;
 		}
 		*(const char **)p = arg;
+		if (d->off == F(wire))
+			o->wire_set = 1;
 		return 0;
 	case K_RATE:
 		o->rate_str = arg;
+		o->rate_set = 1;
 		if (pg_parse_rate(arg, &o->rate, &o->rate_pps)) {
 			snprintf(err, errlen, "--%s %s: bad rate (examples: 100M, 2.5G, 1000pps)", d->name, arg);
 			return -EINVAL;
@@ -199,12 +220,14 @@ int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t er
 	o->pcap_snaplen = 192;
 	o->loops = 1;
 	o->pcap_ring_mb = 64;
-	o->wire = "iperf2";
+	o->wire = "iperf3";
+	o->max_clients = 8;
 
 	sopts[k++] = ':';
 	for (i = 0; i < NB_DEFS; i++) {
 		lopts[i].name = defs[i].name;
-		lopts[i].has_arg = defs[i].kind == K_FLAG ? no_argument : required_argument;
+		lopts[i].has_arg = defs[i].kind == K_FLAG ? no_argument :
+				   defs[i].kind == K_OPTSTR ? optional_argument : required_argument;
 		lopts[i].flag = NULL;
 		lopts[i].val = 256 + (int)i;
 		if (defs[i].short_name) {

@@ -15,7 +15,7 @@ fw_bg "$FW_LOG" "$PGFW_HOST" --tap pgtap0 --ip "$FW_IP/24"
 fw_wait_up "$FW_IP"
 
 n0=$(fw_log_lines)
-fw_exec timeout 30 "$PERFGEN" --dev pgtap0 -c "$FW_IP" -u -b 10M -t 2 >"$FW_TMP/pg.txt" 2>&1
+fw_exec timeout 30 "$PERFGEN" --wire iperf2 --dev pgtap0 -c "$FW_IP" -u -b 10M -t 2 >"$FW_TMP/pg.txt" 2>&1
 rc=$?
 if [ $rc != 0 ] && grep -qi "xdp\|bpf" "$FW_TMP/pg.txt" && ! grep -q "Server Report" "$FW_TMP/pg.txt"; then
 	skip "perfgen cannot open AF_XDP on a tap here: $(tail -1 "$FW_TMP/pg.txt")"
