@@ -13,6 +13,8 @@
 #     dpdk-testpmd --forward-mode=txonly (constant frames)
 #   offline analysis: `perfgen analyze` on a generated 2M-frame capture in the page cache,
 #     and the cost of each stage (read / classify / iperf2 accounting)
+#   latency: cycles and ns per packet of timestamp + sequence check + trip-time correction +
+#     histogram record on the RX path (aim: under 10 ns), TSC calibration error in ppm
 #
 # Usage: sudo scripts/bench.sh [SECONDS]
 set -uo pipefail
@@ -135,3 +137,10 @@ echo
 echo "offline analysis of 2,000,000 frames (one iperf2 UDP stream, capture in the page cache):"
 python3 -c "print(f'  perfgen analyze (whole process: start-up, TSC calibration, reporter): {$an_pps/1e6:.2f} Mpps')"
 sed 's/^/  stage /' "$tmp/stages.txt"
+echo
+echo "latency work on the RX path (one lcore, synthetic datagrams, no I/O):"
+if [ -x build/tests/unit/bench_latency ]; then
+	build/tests/unit/bench_latency | sed 's/^/  /'
+else
+	echo "  (bench_latency not built: cmocka missing)"
+fi
