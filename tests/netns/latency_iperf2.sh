@@ -87,10 +87,11 @@ pg_med = lat["p50_ns"] / 1e3
 print(f"median one-way delay: iperf->iperf {ref_med:.0f} us (iperf), iperf->perfgen {pg_med:.1f} us "
       f"(perfgen, source {lat['source']}), perfgen->iperf {p2i_med:.0f} us (iperf)")
 assert 1950 < ref_med < 2600, "reference is not ~2 ms"
-# the same path seen by both tools (medians: the shared CPUs add rare ms-long stalls). The
-# receive paths differ: kernel socket vs AF_XDP whose idle back-off wakes up to ~200 us late.
-assert abs(pg_med - ref_med) < 300, "perfgen server disagrees with iperf's own latency"
-# perfgen's send stamps as iperf sees them (AF_XDP copy-mode TX: the stamp precedes the kick)
+# the same path seen by both tools (medians: the shared CPUs add rare ms-long stalls);
+# perfgen stamps arrival in its XDP program (xdp-ktime-tai), before its lcore polls
+assert abs(pg_med - ref_med) < 100, "perfgen server disagrees with iperf's own latency"
+# perfgen's send stamps as iperf sees them: AF_XDP copy-mode frames reach the peer veth's
+# backlog later than a kernel socket's (measured +60..110 us here), hence the wider margin
 assert abs(p2i_med - ref_med) < 200, "iperf's latency of perfgen's stream disagrees"
 # the iperf client prints perfgen's AckFIN figures (ms with 3 decimals)
 a, mn, mx, sd = (float(x) * 1000 for x in i2p.split("/"))
