@@ -15,8 +15,12 @@
 #     and the cost of each stage (read / classify / iperf2 accounting)
 #   latency: cycles and ns per packet of timestamp + sequence check + trip-time correction +
 #     histogram record on the RX path (aim: under 10 ns), TSC calibration error in ppm
+#   iperf3 into a real `iperf3 -s` over the veth (perfgen on native AF_XDP):
+#     UDP with the smallest frames (-l 18: 64 bytes on the wire), -b 0, beside kernel
+#     `iperf3 -c -u -b 0 -l 64`: Mpps sent, Mpps the server counted, loss
+#     TCP -P 4 goodput (the server's count) beside kernel `iperf3 -P 4`
 #
-# Usage: sudo scripts/bench.sh [SECONDS]
+# Usage: sudo scripts/bench.sh [SECONDS] [iperf3]   (iperf3: only the iperf3 rows)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-4}
@@ -40,9 +44,67 @@ ip netns exec "$A" ping -c 1 -W 1 198.18.50.2 >/dev/null 2>&1
 rx() { ip netns exec "$B" cat /sys/class/net/vB/statistics/rx_packets; }
 tsc_hz=""
 
+# --- iperf3 rows: each run against a fresh `iperf3 -s -1 -J` in B; figures from both reports
+i3_server() {
+	ip netns exec "$B" iperf3 -s -1 -J > "$tmp/i3s.json" 2>/dev/null &
+	i3s_pid=$!
+	for _ in $(seq 1 50); do ip netns exec "$B" ss -ltn | grep -q ':5201 ' && break; sleep 0.1; done
+}
+i3_wait() { for _ in $(seq 1 100); do kill -0 "$i3s_pid" 2>/dev/null || break; sleep 0.1; done; kill "$i3s_pid" 2>/dev/null; }
+i3_rows() {
+	command -v iperf3 >/dev/null || { echo "iperf3 rows: iperf3 not installed"; return; }
+	local name
+	printf '%-46s %9s %9s %7s\n' "iperf3 UDP, 64-byte frames, -b 0" "Mpps sent" "Mpps srv" "loss %"
+	for name in perfgen kernel; do
+		i3_server
+		if [ $name = perfgen ]; then
+			ip netns exec "$A" build/perfgen --dev vA -c 198.18.50.2 -u -l 18 -b 0 -t "$secs" -J \
+				--lcores 0-1 > "$tmp/i3c.json" 2>/dev/null
+		else
+			ip netns exec "$A" timeout $((secs + 10)) iperf3 -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J \
+				> "$tmp/i3c.json" 2>/dev/null
+		fi
+		i3_wait
+		python3 - "$tmp/i3c.json" "$tmp/i3s.json" "$name" <<'PY'
+import json, sys
+try:
+    c = json.load(open(sys.argv[1]))["end"]["sum"]; s = json.load(open(sys.argv[2]))["end"]["sum"]
+except Exception as e:
+    print(f"{sys.argv[3]:46} failed ({e})"); sys.exit(0)
+label = "perfgen -u -l 18 (AF_XDP)" if sys.argv[3] == "perfgen" else "kernel iperf3 3.12 -u -l 64"
+got = s["packets"] - s["lost_packets"]
+print(f"{label:46} {c['packets']/c['seconds']/1e6:9.3f} {got/s['seconds']/1e6:9.3f} {s['lost_percent']:7.2f}")
+PY
+	done
+	printf '%-46s %9s\n' "iperf3 TCP -P 4" "Gbit/s"
+	for name in perfgen kernel; do
+		i3_server
+		if [ $name = perfgen ]; then
+			ip netns exec "$A" build/perfgen --dev vA -c 198.18.50.2 -P 4 -t "$secs" -J --lcores 0-1 \
+				> "$tmp/i3c.json" 2>/dev/null
+		else
+			ip netns exec "$A" timeout $((secs + 10)) iperf3 -c 198.18.50.2 -P 4 -t "$secs" -J > "$tmp/i3c.json" 2>/dev/null
+		fi
+		i3_wait
+		python3 - "$tmp/i3s.json" "$name" <<'PY'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["end"]["sum_received"]
+except Exception as e:
+    print(f"{sys.argv[2]:46} failed ({e})"); sys.exit(0)
+label = "perfgen -P 4 (AF_XDP, userspace TCP)" if sys.argv[2] == "perfgen" else "kernel iperf3 3.12 -P 4"
+print(f"{label:46} {s['bits_per_second']/1e9:9.3f}")
+PY
+	done
+}
+if [ "${2:-}" = iperf3 ]; then
+	i3_rows
+	exit 0
+fi
+
 # --- perfgen
 r0=$(rx)
-ip netns exec "$A" build/perfgen --dev vA -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pg.json" 2>/dev/null
+ip netns exec "$A" build/perfgen --wire iperf2 --dev vA -c 198.18.50.2 -u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pg.json" 2>/dev/null
 r1=$(rx)
 pg_pps=$(python3 -c "
 import json,sys; d=json.load(open('$tmp/pg.json')); e=d['end']
@@ -77,7 +139,7 @@ fi
 #     copy stays, which is harmless for a sender)
 pd_pps=0
 if build/perfgen --help | grep -q -- --dpdk; then
-	ip netns exec "$A" build/perfgen --dpdk net_af_xdp0,iface=vA --ip 198.18.50.1/24 -c 198.18.50.2 \
+	ip netns exec "$A" build/perfgen --wire iperf2 --dpdk net_af_xdp0,iface=vA --ip 198.18.50.1/24 -c 198.18.50.2 \
 		-u -l 64 -b 0 -t "$secs" -J --lcores 0-1 > "$tmp/pd.json" 2>/dev/null
 	pd_pps=$(python3 -c "
 import json; e=json.load(open('$tmp/pd.json'))['end']
@@ -87,7 +149,7 @@ fi
 # --- net_null sink: perfgen --no-peer beside testpmd txonly, 64-byte frames (18-byte payload)
 nn_pg=0 nn_tp=0
 if build/perfgen --help | grep -q -- --dpdk; then
-	build/perfgen --dpdk net_null0,no-rx=1 --ip 198.18.51.1/24 --no-peer -c 198.18.51.2 -u -l 18 \
+	build/perfgen --wire iperf2 --dpdk net_null0,no-rx=1 --ip 198.18.51.1/24 --no-peer -c 198.18.51.2 -u -l 18 \
 		-b 0 -t "$secs" -J --lcores 0-1 > "$tmp/nn.json" 2>/dev/null
 	nn_pg=$(python3 -c "
 import json; l=json.load(open('$tmp/nn.json'))['end']['perfgen']['lcores']
@@ -108,9 +170,11 @@ cat "$tmp/big.pcap" > /dev/null   # into the page cache
 build/tests/unit/bench_analyze "$tmp/big.pcap" > /dev/null 2>&1
 build/tests/unit/bench_analyze "$tmp/big.pcap" > "$tmp/stages.txt" 2>&1
 t0=$(date +%s.%N)
-build/perfgen analyze "$tmp/big.pcap" -J > "$tmp/an.json" 2>/dev/null
+build/perfgen analyze "$tmp/big.pcap" -J > "$tmp/an.json" 2> "$tmp/an.err"
 t1=$(date +%s.%N)
 an_pps=$(python3 -c "print(2000000 / ($t1 - $t0))")
+# the pass's own rate (flow table, histograms, reporter; start-up excluded), printed by perfgen
+an_pass=$(sed -n 's/.*UDP pass: .*(\([0-9.]*\) Mpps.*/\1/p' "$tmp/an.err")
 
 python3 - "$pg_pps" "$ip_pps" "$tp_pps" "$tsc_hz" "$pg_rx" "$pd_pps" "$nn_pg" "$nn_tp" <<'PY'
 import sys
@@ -135,7 +199,8 @@ for name, v in (("perfgen --no-peer (seq + stamp + csum)", nnpg), ("dpdk-testpmd
 PY
 echo
 echo "offline analysis of 2,000,000 frames (one iperf2 UDP stream, capture in the page cache):"
-python3 -c "print(f'  perfgen analyze (whole process: start-up, TSC calibration, reporter): {$an_pps/1e6:.2f} Mpps')"
+python3 -c "print(f'  perfgen analyze, the analysis pass (flow table, histograms, reporter): ${an_pass:-0} Mpps')"
+python3 -c "print(f'  perfgen analyze, whole process (start-up, TSC calibration, exit):   {$an_pps/1e6:.2f} Mpps')"
 sed 's/^/  stage /' "$tmp/stages.txt"
 echo
 echo "latency work on the RX path (one lcore, synthetic datagrams, no I/O):"
@@ -144,3 +209,4 @@ if [ -x build/tests/unit/bench_latency ]; then
 else
 	echo "  (bench_latency not built: cmocka missing)"
 fi
+i3_rows

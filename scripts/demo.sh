@@ -38,8 +38,8 @@ echo "=== 1. perfgen client (AF_XDP on vA, 198.18.0.1) -> real iperf 2.1.8 serve
 ip netns exec "$B" iperf -s -u -e > "$tmp/iperf-server.txt" 2>&1 &
 pids+=($!)
 sleep 0.5
-echo "\$ perfgen --dev vA -c 198.18.0.2 -u -b 50M -l 1470 -t 3 -i 1 -P 2 --trip-times"
-ip netns exec "$A" build/perfgen --dev vA -c 198.18.0.2 -u -b 50M -l 1470 -t 3 -i 1 -P 2 --trip-times
+echo "\$ perfgen --wire iperf2 --dev vA -c 198.18.0.2 -u -b 50M -l 1470 -t 3 -i 1 -P 2 --trip-times"
+ip netns exec "$A" build/perfgen --wire iperf2 --dev vA -c 198.18.0.2 -u -b 50M -l 1470 -t 3 -i 1 -P 2 --trip-times
 sleep 0.5
 echo
 echo "--- the iperf server's own report:"
@@ -48,7 +48,7 @@ kill "${pids[0]}" 2>/dev/null; wait "${pids[0]}" 2>/dev/null
 
 echo
 echo "=== 2. real iperf 2.1.8 client (198.18.0.1) -> perfgen server (AF_XDP on vB, 198.18.0.2)"
-ip netns exec "$B" build/perfgen --dev vB -s -u -i 1 -1 > "$tmp/pg-server.txt" 2>&1 &
+ip netns exec "$B" build/perfgen --wire iperf2 --dev vB -s -u -i 1 -1 > "$tmp/pg-server.txt" 2>&1 &
 pids+=($!)
 sleep 1.5
 echo "\$ iperf -c 198.18.0.2 -u -b 20M -t 3 -e --trip-times"

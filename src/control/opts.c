@@ -34,9 +34,17 @@ static const struct opt_def defs[] = {
 	{ "blockcount", 'k', K_U64, F(pkts), 1, 1e15, "PKTS", "datagrams to send per stream" },
 	{ "parallel", 'P', K_U32, F(parallel), 1, 128, "N", "parallel streams (default 1)" },
 	{ "interval", 'i', K_DOUBLE, F(interval), 0, 3600, "SEC", "interval reports every SEC (0 = none)" },
-	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5001 for iperf2)" },
+	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5201 for iperf3, 5001 for iperf2; a server without -p answers both)" },
+	{ "reverse", 'R', K_FLAG, F(reverse), 0, 0, NULL, "iperf3: the server sends, the client receives" },
+	{ "bidir", 0, K_FLAG, F(bidir), 0, 0, NULL, "iperf3: both directions at once (-P streams each way)" },
+	{ "omit", 'O', K_U32, F(omit), 0, 86400, "SEC", "iperf3: leave the first SEC seconds out of the results" },
+	{ "set-mss", 'M', K_U32, F(mss), 0, 9216, "BYTES", "iperf3: MSS the client asks the server to use" },
+	{ "get-server-output", 0, K_FLAG, F(get_server_output), 0, 0, NULL, "iperf3: print the server's report of the test too" },
+	{ "udp-counters-64bit", 0, K_FLAG, F(udp_counters_64bit), 0, 0, NULL, "iperf3: 64-bit sequence numbers in UDP datagrams" },
+	{ "max-clients", 0, K_U32, F(max_clients), 1, 64, "N", "iperf3 server: tests served at once; more get the busy answer (default 8)" },
 	{ "congestion", 'C', K_STR, F(cc), 0, 0, "ALGO", "TCP congestion control of the userspace engine: cubic (default) or reno" },
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
+	{ "peer-detect", 'X', K_FLAG, F(peer_detect), 0, 0, NULL, "TCP client: wait for the server's header ack before sending data (iperf2 -X)" },
 	{ "histograms", 0, K_OPTSTR, F(histograms), 0, 0, "[=W,N]", "server: iperf2-style latency histogram lines per interval and at the end; bin width W with u or m (default 100u), N bins (default 10000)" },
 	{ "hdr-log", 0, K_STR, F(hdr_log), 0, 0, "FILE", "write latency histograms to FILE as an HdrHistogram interval log (v1.3, compressed): one line per stream per interval (per test without -i), values in ns" },
 	{ "csv", 0, K_STR, F(csv), 0, 0, "FILE", "write one CSV row per stream per interval and a final one (throughput, loss, jitter, latency percentiles)" },
@@ -61,7 +69,7 @@ static const struct opt_def defs[] = {
 	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
-	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (this build: iperf2)" },
+	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (default iperf3; a server answers both unless -p)" },
 	{ "dev", 0, K_STR, F(dev), 0, 0, "IFACE", "kernel interface for the native AF_XDP port" },
 	{ "dpdk", 0, K_STR, F(dpdk), 0, 0, "DEVARGS", "DPDK port instead: a PCI address or a vdev (net_af_xdp0,iface=IF, net_af_packet0,iface=IF, net_tap0, net_null0, ...); repeat it to give each dataplane lcore its own device" },
 	{ "ip", 0, K_STR, F(ip), 0, 0, "ADDR/PREFIX", "with --dpdk: perfgen's IPv4 address (it answers ARP and ping for it)" },
@@ -157,9 +165,12 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 				return 0;
 		}
 		*(const char **)p = arg;
+		if (d->off == F(wire))
+			o->wire_set = 1;
 		return 0;
 	case K_RATE:
 		o->rate_str = arg;
+		o->rate_set = 1;
 		if (pg_parse_rate(arg, &o->rate, &o->rate_pps)) {
 			snprintf(err, errlen, "--%s %s: bad rate (examples: 100M, 2.5G, 1000pps)", d->name, arg);
 			return -EINVAL;
@@ -209,7 +220,8 @@ int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t er
 	o->pcap_snaplen = 192;
 	o->loops = 1;
 	o->pcap_ring_mb = 64;
-	o->wire = "iperf2";
+	o->wire = "iperf3";
+	o->max_clients = 8;
 
 	sopts[k++] = ':';
 	for (i = 0; i < NB_DEFS; i++) {

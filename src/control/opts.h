@@ -37,6 +37,7 @@ struct pg_opts {
 	uint32_t parallel;  /* -P */
 	double interval;    /* -i */
 	int trip_times;
+	int peer_detect;    /* -X (TCP client) */
 	const char *ptp;    /* --ptp UDS_PATH */
 	const char *histograms; /* --histograms[=W,N]: NULL off, "" defaults */
 	const char *hdr_log, *csv;
@@ -58,6 +59,10 @@ struct pg_opts {
 	const char *dst_mac; /* --dst-mac */
 	uint32_t port;      /* -p */
 	int enhanced;       /* -e: accepted; output is always enhanced */
+	int rate_set, wire_set;
+	/* iperf3 */
+	int reverse, bidir, get_server_output, udp_counters_64bit;
+	uint32_t omit, mss, max_clients;
 	uint32_t resolve_ms;
 	int help, version;
 };

@@ -415,6 +415,37 @@ static void tick(struct pg_lcore *lc, uint64_t now, uint64_t linger)
 	}
 }
 
+/*
+ * perfgen analyze: a tick each time the capture's clock passes a tick boundary, before the
+ * frame stamped t is counted, after waiting until the reporter has room for a tick's worth
+ * of messages (offline, waiting costs nothing; a delta slipping to a later tick would move
+ * bytes into the wrong -i interval). Then offline_now_ns = t tells the reporter that the
+ * capture has been read up to t.
+ */
+static void offline_tick(struct pg_lcore *lc, uint64_t t, uint64_t *next, uint64_t now, uint64_t linger)
+{
+	if (t < *next)
+		return;
+	if (*next) {
+		while (pg_ring_free_count(lc->ring) < 2 * PG_SERVER_SLOTS &&
+		       !atomic_load_explicit(lc->stop, memory_order_relaxed))
+			__builtin_ia32_pause();
+		tick(lc, now, linger);
+	}
+	*next = t - t % PG_TICK_NS + PG_TICK_NS;
+	atomic_store_explicit(&lc->offline_now_ns, t, memory_order_release);
+}
+
+void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
+{
+	rx_one(lc, pkt, now_ns, now);
+}
+
+void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now)
+{
+	tick(lc, now, pg_ns_to_tsc(lc->tsc, DONE_LINGER_NS));
+}
+
 void *pg_udp_server_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
@@ -427,6 +458,7 @@ void *pg_udp_server_main(void *arg)
 	uint64_t next_tick = now + tick_cyc;
 	uint64_t next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
 	uint64_t linger = pg_ns_to_tsc(tsc, DONE_LINGER_NS);
+	uint64_t next_cap_tick = 0;
 
 	pg_clock_anchor(&lc->clock, tsc);
 	while (!atomic_load_explicit(lc->stop, memory_order_relaxed)) {
@@ -440,6 +472,9 @@ void *pg_udp_server_main(void *arg)
 			for (i = 0; i < n; i++) {
 				uint64_t t = rx[i].rx_ts_ns ? rx[i].rx_ts_ns : now_ns;
 
+				if (lc->offline)
+					offline_tick(lc, t, &next_cap_tick, now, linger);
+
 				if (lc->cap)
 					pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, t,
 							 PG_PCAPNG_DIR_IN);
@@ -451,7 +486,7 @@ void *pg_udp_server_main(void *arg)
 		} else {
 			pg_backoff_idle(&bo, lc->idle, 200000, &lc->stats);
 		}
-		if (now >= next_tick) {
+		if (now >= next_tick && !lc->offline) {
 			tick(lc, now, linger);
 			next_tick = now + tick_cyc;
 			if (now >= next_anchor) {

@@ -117,8 +117,8 @@ conns:
 			ip_str(s[i].local_ip, a), s[i].local_port, ip_str(s[i].peer_ip, b),
 			s[i].peer_port);
 	if (c->interval_s > 0)
-		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth       Retr  Cwnd/RTT(var)\n" :
-				      "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n");
+		fputs(c->tcp ? pg_tcp_client_header :
+			       "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n", out);
 	fflush(out);
 }
 
@@ -139,8 +139,9 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 		s->info.trip_times ? " (trip-times)" : "", peer,
 		s->info.unsupported ? " (requested mode not supported: served as a plain test)" : "");
 	if (c->interval_s > 0 && s->id == 1)
-		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth\n" :
-				      "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n");
+		fputs(c->tcp ? (s->info.trip_times ? pg_tcp_server_trip_header :
+						      "[ ID] Interval            Transfer    Bandwidth\n") :
+			       "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n", out);
 	fflush(out);
 }
 

@@ -7,7 +7,7 @@ pg_ns_pair 24
 
 expect_err() { # expect_err PATTERN ARGS...
 	local pat=$1; shift
-	ip netns exec "$NS_A" "$PERFGEN" "$@" > "$PG_TMP/e.txt" 2>&1
+	ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "$@" > "$PG_TMP/e.txt" 2>&1
 	local rc=$?
 	echo "perfgen $* -> rc $rc: $(cat "$PG_TMP/e.txt")"
 	[ $rc -ne 0 ] || die "exit 0 for: $*"
@@ -27,7 +27,7 @@ expect_err "xdp-mode" --dev vA -c "$IP_B" -u --xdp-mode turbo
 pg_assert_no_xdp "$NS_A" vA
 
 # Malformed datagrams to a running server.
-pg_bg "$NS_B" "$PERFGEN" --dev vB -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+pg_bg "$NS_B" "$PERFGEN" --wire iperf2 --dev vB -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 PG=$!
 pg_wait_server $PG "$NS_B" vB || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
 ip netns exec "$NS_A" python3 - "$IP_B" <<'PY' || true

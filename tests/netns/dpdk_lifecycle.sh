@@ -17,7 +17,7 @@ before=$(leftovers)
 
 expect_err() { # expect_err PATTERN ARGS...
 	local pat=$1; shift
-	ip netns exec "$NS_A" "$PERFGEN" "$@" > "$PG_TMP/e.txt" 2>&1
+	ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "$@" > "$PG_TMP/e.txt" 2>&1
 	local rc=$?
 	echo "perfgen $* -> rc $rc: $(cat "$PG_TMP/e.txt")"
 	[ $rc -ne 0 ] || die "exit 0 for: $*"
@@ -85,7 +85,7 @@ PG_BACKEND=dpdk-afpacket
 pg_port_args "$NS_A" vA "$IP_A"
 ip netns exec "$NS_B" iperf -s -u > /dev/null 2>&1 &
 PG_PIDS+=($!)
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 1M -t 30 > "$PG_TMP/int.txt" 2>&1 &
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 1M -t 30 > "$PG_TMP/int.txt" 2>&1 &
 pid=$!
 PG_PIDS+=($pid)
 sleep 3

@@ -21,7 +21,7 @@ tap_up() {
 }
 
 # perfgen -s, iperf -c
-pg_bg "$NS_A" "$PERFGEN" --dpdk "net_tap0,iface=$TAP" --ip "$PIP/24" -s -u -1 -J > "$PG_TMP/srv.json" 2> "$PG_TMP/srv.err"
+pg_bg "$NS_A" "$PERFGEN" --wire iperf2 --dpdk "net_tap0,iface=$TAP" --ip "$PIP/24" -s -u -1 -J > "$PG_TMP/srv.json" 2> "$PG_TMP/srv.err"
 PG=$!
 tap_up
 sleep 1
@@ -45,7 +45,7 @@ TAP=pgtap$$c
 pg_bg "$NS_A" iperf -s -u -e > "$PG_TMP/iperf.txt" 2>&1
 ( tap_up ) &
 tp=$!
-ip netns exec "$NS_A" "$PERFGEN" --dpdk "net_tap0,iface=$TAP" --ip "$PIP/24" -c "$KIP" -u -b 5M -t 2 \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 --dpdk "net_tap0,iface=$TAP" --ip "$PIP/24" -c "$KIP" -u -b 5M -t 2 \
 	--resolve-timeout 8000 -J > "$PG_TMP/cli.json" 2> "$PG_TMP/cli.err"
 rc=$?
 wait $tp

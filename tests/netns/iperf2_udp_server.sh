@@ -7,7 +7,7 @@ command -v iperf >/dev/null || skip "iperf (2.1.8) not installed: run scripts/se
 
 pg_ns_pair 22
 pg_port_args "$NS_B" vB "$IP_B"
-pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 PG=$!
 pg_wait_server $PG || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
 

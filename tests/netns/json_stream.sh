@@ -11,12 +11,12 @@ pg_impair_start 200 0 3 0 0 9
 
 # UDP: perfgen client -> perfgen server, both streaming
 pg_port_args "$NS_B" vB "$IP_B"
-pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -1 -i 0.5 --json-stream \
+pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -u -1 -i 0.5 --json-stream \
 	--warmup-intervals 2 --loss-threshold 1 > "$PG_TMP/srv.jsonl" 2> "$PG_TMP/srv.err"
 srv=$!
 pg_wait_server $srv || { cat "$PG_TMP/srv.err"; die "perfgen server did not start"; }
 pg_port_args "$NS_A" vA "$IP_A"
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 4M -t 3 -i 0.5 --trip-times \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 4M -t 3 -i 0.5 --trip-times \
 	--json-stream > "$PG_TMP/cli.jsonl" 2> "$PG_TMP/cli.err" || { cat "$PG_TMP/cli.err"; die "client failed"; }
 for _ in $(seq 1 50); do kill -0 $srv 2>/dev/null || break; sleep 0.1; done
 pg_impair_stop
@@ -25,7 +25,7 @@ pg_impair_stop
 pg_impair_start 0 0 0 0 0 1
 pg_bg "$NS_B" iperf -s > "$PG_TMP/iperf-tcp.txt" 2>&1
 for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -ltn | grep -q ':5001 ' && break; sleep 0.1; done
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -t 2 -i 0.5 --json-stream \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -t 2 -i 0.5 --json-stream \
 	> "$PG_TMP/tcp.jsonl" 2> "$PG_TMP/tcp.err" || { cat "$PG_TMP/tcp.err"; die "TCP client failed"; }
 pg_impair_stop
 

@@ -49,7 +49,7 @@ echo "0. iperf -> iperf: latency avg/min/max/stdev $ref ms, median $ref_med us"
 
 # 1. real iperf client -> perfgen server (JSON, hdr-log, csv)
 pg_port_args "$NS_B" vB "$IP_B"
-pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -1 -i 1 -J \
+pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -u -1 -i 1 -J \
 	--hdr-log "$PG_TMP/lat.hlog" --csv "$PG_TMP/lat.csv" > "$PG_TMP/pg-srv.json" 2> "$PG_TMP/pg-srv.err"
 srv=$!
 pg_wait_server $srv || { cat "$PG_TMP/pg-srv.err"; die "perfgen server did not start"; }
@@ -64,7 +64,7 @@ kill "$ref_pid" 2>/dev/null
 pg_bg "$NS_B" iperf -s -u -e --histograms=10u,100000 > "$PG_TMP/p2i-srv.txt" 2>&1
 for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -lun | grep -q ':5001 ' && break; sleep 0.1; done
 pg_port_args "$NS_A" vA "$IP_A"
-ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 1M -t 3 --trip-times -J \
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 1M -t 3 --trip-times -J \
 	> "$PG_TMP/pg-cli.json" 2> "$PG_TMP/pg-cli.err" || { cat "$PG_TMP/pg-cli.err"; die "perfgen client failed"; }
 sleep 0.5
 p2i=$(iperf_lat "$PG_TMP/p2i-srv.txt")

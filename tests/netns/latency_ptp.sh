@@ -13,12 +13,12 @@ run_pair() {
 	local delay=$1 tag=$2
 	pg_impair_start "$delay" 0 0 0 0 1
 	pg_port_args "$NS_B" vB "$IP_B"
-	pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -u -1 -J --ptp "$PTP_UDS_B" \
+	pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -u -1 -J --ptp "$PTP_UDS_B" \
 		> "$PG_TMP/$tag.json" 2> "$PG_TMP/$tag.srv.err"
 	local srv=$!
 	pg_wait_server $srv || { cat "$PG_TMP/$tag.srv.err"; die "perfgen server did not start"; }
 	pg_port_args "$NS_A" vA "$IP_A"
-	ip netns exec "$NS_A" "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 4M -t 3 \
+	ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 4M -t 3 \
 		--trip-times --ptp "$PTP_UDS_A" > "$PG_TMP/$tag.cli.txt" 2>&1 ||
 		{ cat "$PG_TMP/$tag.cli.txt"; die "perfgen client failed"; }
 	for _ in $(seq 1 50); do kill -0 $srv 2>/dev/null || break; sleep 0.1; done

@@ -6,7 +6,7 @@ pg_ns_pair 23
 
 # 1. The host is up but no server listens: the FIN is never acknowledged.
 start=$(date +%s.%N)
-ip netns exec "$NS_A" "$PERFGEN" --dev vA -c "$IP_B" -u -b 1M -t 1 > "$PG_TMP/out.txt" 2>&1
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 --dev vA -c "$IP_B" -u -b 1M -t 1 > "$PG_TMP/out.txt" 2>&1
 rc=$?
 end=$(date +%s.%N)
 cat "$PG_TMP/out.txt"
@@ -16,7 +16,7 @@ python3 -c "import sys; d=float(sys.argv[2])-float(sys.argv[1]); print(f'took {d
 pg_assert_no_xdp "$NS_A" vA
 
 # 2. Nobody at that address: next-hop resolution fails with a one-line error.
-ip netns exec "$NS_A" "$PERFGEN" --dev vA -c 198.18.23.77 -u -t 1 --resolve-timeout 500 > "$PG_TMP/out2.txt" 2>&1
+ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 --dev vA -c 198.18.23.77 -u -t 1 --resolve-timeout 500 > "$PG_TMP/out2.txt" 2>&1
 rc=$?
 cat "$PG_TMP/out2.txt"
 [ $rc -ne 0 ] || die "perfgen exited 0 for an unreachable host"

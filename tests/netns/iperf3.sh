@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# iperf3 on perfgen's dataplane against the real iperf3 3.12 (kernel TCP/UDP), and
+# perfgen against itself. Variant: ROLE-KIND, ROLE = client (perfgen -c, iperf3 -s),
+# server (iperf3 -c, perfgen -s), pp (perfgen -c against perfgen -s); KIND = tcp,
+# tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso.
+# Both sides run with -J and both reports are parsed (never scraped):
+#   TCP: what the sending side says it sent equals what the receiving side counted, to
+#        the byte, when the iperf3 3.12 receiver counts to the end (a 3.12 receiver stops
+#        counting when it sends or gets TEST_END, so for -R only received <= sent holds);
+#        and the figures each side took from the other's results are the other's own.
+#   UDP: packets and lost packets agree between the two reports (sender's count, the
+#        receiver's loss as iperf3 computes it); out-of-order is printed from the receiver.
+. "$(dirname "$0")/lib.sh"
+variant=${1:-client-tcp}
+role=${variant%%-*}
+kind=${variant#*-}
+command -v iperf3 >/dev/null || skip "iperf3 (3.12) not installed: run scripts/setup.sh"
+pg_ns_pair 83
+secs=2
+case "$kind" in
+tcp) args=(-t $secs) ;;
+tcp-p4) args=(-t $secs -P 4) ;;
+udp) args=(-u -b 20M -t $secs) ;;
+udp-l64) args=(-u -l 64 -b 2M -t $secs) ;;
+udp-64bit) args=(-u -b 10M -t $secs --udp-counters-64bit) ;;
+reverse) args=(-R -t $secs) ;;
+udp-reverse) args=(-u -R -b 10M -t $secs) ;;
+bidir) args=(--bidir -t $secs) ;;
+n) args=(-n 20M) ;;
+k) args=(-k 200) ;;
+gso) args=(-t 1 --get-server-output) ;;
+*) die "unknown kind $kind" ;;
+esac
+
+wait_kernel_port() {
+	for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -ltn | grep -q ":5201 " && return 0; sleep 0.1; done
+	return 1
+}
+
+case "$role" in
+client)
+	pg_bg "$NS_B" iperf3 -s -1 -J > "$PG_TMP/s.json" 2> "$PG_TMP/s.err"
+	S=$!
+	wait_kernel_port || die "iperf3 -s did not listen"
+	pg_port_args "$NS_A" vA "$IP_A"
+	ip netns exec "$NS_A" timeout -s KILL 60 "$PERFGEN" "${PG_PORT_ARGS[@]}" -c "$IP_B" "${args[@]}" -J \
+		> "$PG_TMP/c.json" 2> "$PG_TMP/c.err"
+	rc=$?
+	cat "$PG_TMP/c.err"
+	[ $rc -eq 0 ] || { head -c 2000 "$PG_TMP/c.json"; die "perfgen client exited $rc"; }
+	for _ in $(seq 1 50); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
+	;;
+server|pp)
+	pg_port_args "$NS_B" vB "$IP_B"
+	pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/s.json" 2> "$PG_TMP/s.err"
+	S=$!
+	pg_wait_server $S || { cat "$PG_TMP/s.err"; die "perfgen server did not start"; }
+	if [ "$role" = server ]; then
+		ip netns exec "$NS_A" timeout -s KILL 60 iperf3 -c "$IP_B" "${args[@]}" -J > "$PG_TMP/c.json" 2> "$PG_TMP/c.err"
+		rc=$?
+	else
+		[ "${PG_BACKEND:-afxdp}" = afxdp ] || skip "perfgen against perfgen runs on native AF_XDP only (two EALs)"
+		ip netns exec "$NS_A" timeout -s KILL 60 "$PERFGEN" --dev vA -c "$IP_B" "${args[@]}" -J \
+			> "$PG_TMP/c.json" 2> "$PG_TMP/c.err"
+		rc=$?
+	fi
+	cat "$PG_TMP/c.err"
+	[ $rc -eq 0 ] || { head -c 2000 "$PG_TMP/c.json"; cat "$PG_TMP/s.err"; die "client exited $rc"; }
+	for _ in $(seq 1 100); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
+	cat "$PG_TMP/s.err"
+	kill -0 $S 2>/dev/null && die "perfgen -s -1 still running after the test"
+	;;
+*) die "unknown role $role" ;;
+esac
+
+[ -n "${PG_DEBUG:-}" ] && { cp "$PG_TMP/c.json" "$PG_TMP/s.json" /tmp/; }
+python3 - "$PG_TMP/c.json" "$PG_TMP/s.json" "$kind" "$role" <<'PY' || die "reports disagree"
+import json, sys
+C = json.load(open(sys.argv[1])); S = json.load(open(sys.argv[2])); kind = sys.argv[3]; role = sys.argv[4]
+for name, d in (("client", C), ("server", S)):
+    assert "error" not in d, f"{name} reported an error: {d.get('error')}"
+    for k in ("start", "intervals", "end"):
+        assert k in d, f"{name} JSON has no {k}"
+c, s = C["end"], S["end"]
+assert "cpu_utilization_percent" in c and "connected" in C["start"] and "test_start" in C["start"]
+udp = kind.startswith("udp")
+rev = "reverse" in kind
+if udp:
+    cs, ss = c["sum"], s["sum"]
+    print(f"client: {cs['packets']} packets, {cs['lost_packets']} lost, jitter {cs['jitter_ms']:.3f} ms; "
+          f"server: {ss['packets']} packets, {ss['lost_packets']} lost, jitter {ss['jitter_ms']:.3f} ms")
+    recv = C if rev else S
+    ooo = sum(x["udp"].get("out_of_order", 0) for x in recv["end"]["streams"])
+    print(f"receiver out_of_order {ooo}")
+    assert cs["packets"] > 0
+    assert cs["packets"] == ss["packets"], "packet counts disagree"
+    if rev and role == "client":  # a 3.12 server leaves its peer's loss out of its report
+        assert 0 <= cs["lost_packets"] <= cs["packets"]
+    else:
+        assert cs["lost_packets"] == ss["lost_packets"], "loss disagrees"
+    if kind == "udp-l64":
+        assert C["start"]["test_start"]["blksize"] == 64
+else:
+    print(f"client: sent {c['sum_sent']['bytes']} received {c['sum_received']['bytes']}; "
+          f"server: sent {s['sum_sent']['bytes']} received {s['sum_received']['bytes']}")
+    if rev:
+        got, sent = c["sum_received"]["bytes"], s["sum_sent"]["bytes"]
+        assert 0 < got <= sent, f"-R: client counted {got}, server sent {sent}"
+        assert c["sum_sent"]["bytes"] == s["sum_sent"]["bytes"], "client's copy of the server's sent bytes differs"
+        if role != "client":  # a 3.12 server shows 0 for its peer's receiver side
+            assert s["sum_received"]["bytes"] == got, "server's copy of the client's received bytes differs"
+    else:
+        sent, got = c["sum_sent"]["bytes"], s["sum_received"]["bytes"]
+        assert sent > 0 and sent == got, f"bytes differ: client sent {sent}, server counted {got}"
+        if kind == "tcp-p4":
+            assert len(c["streams"]) == 4 and len(s["streams"]) == 4
+        if kind == "n" and role != "server":
+            assert sent == 20 * 1024 * 1024, f"-n 20M sent {sent}"
+        if kind == "k" and role != "server":
+            assert sent == 200 * 131072, f"-k 200 sent {sent}"
+    if kind == "bidir":
+        got, sent = c["sum_received_bidir_reverse"]["bytes"], s["sum_sent_bidir_reverse"]["bytes"]
+        print(f"reverse half: server sent {sent}, client counted {got}")
+        assert 0 < got <= sent
+if kind == "gso":
+    so = C.get("server_output_json")
+    assert so is not None, "no server_output_json in the client's report"
+    if isinstance(so, str):
+        so = json.loads(so)
+    assert so["end"]["sum_received"]["bytes"] == s["sum_received"]["bytes"], "server output differs from the server's report"
+    print("server output carried in the client's report:", so["end"]["sum_received"]["bytes"], "bytes")
+PY
+echo OK
