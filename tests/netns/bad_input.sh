@@ -37,7 +37,6 @@ expect_err "histograms" --dev vA -s -u --histograms=10u,0
 expect_err "hdr-log" --dev vA -s -u --hdr-log /nonexistent/dir/x.hlog
 expect_err "csv" --dev vA -s -u --csv /nonexistent/dir/x.csv
 pg_assert_no_xdp "$NS_A" vA
-pg_assert_no_xdp "$NS_A" vA
 
 # Malformed datagrams to a running server.
 pg_bg "$NS_B" "$PERFGEN" --wire iperf2 --dev vB -s -u -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
