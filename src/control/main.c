@@ -1242,6 +1242,9 @@ int main(int argc, char **argv)
 	 * -u); -p narrows it to one: 5001 = iperf2, anything else iperf3. */
 	if (r.o.server && !r.o.wire_set && r.o.port == PG_IPERF2_PORT)
 		r.o.wire = "iperf2";
+	/* pure generation has no peer to hold an iperf3 control connection: iperf2 framing */
+	if (r.o.no_peer && !r.o.wire_set)
+		r.o.wire = "iperf2";
 	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
 		return fail("-C %s: expected cubic or reno", r.o.cc);
 	if (r.o.cc && r.o.udp)

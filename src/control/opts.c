@@ -66,7 +66,7 @@ static const struct opt_def defs[] = {
 	{ "rewrite-sip", 0, K_STR, F(rw_sip), 0, 0, "ADDR", "replay: IPv4 source (checksums patched)" },
 	{ "rewrite-dip", 0, K_STR, F(rw_dip), 0, 0, "ADDR", "replay: IPv4 destination (checksums patched)" },
 	{ "rewrite-csum", 0, K_FLAG, F(rw_csum), 0, 0, NULL, "replay: recompute IPv4/TCP/UDP checksums (captures from the sending host carry offloaded, partial ones)" },
-	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
+	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): iperf2 framing, no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
 	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (default iperf3; a server answers both unless -p)" },
