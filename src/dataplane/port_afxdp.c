@@ -10,6 +10,7 @@
 #include "pg_xdp.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ struct pg_port_queue {
 	uint64_t rx_kicks, tx_kicks;
 	uint32_t rx_empty;
 	uint64_t tai_off_ns;       /* CLOCK_TAI - CLOCK_REALTIME, for the XDP RX stamps */
+	_Atomic uint64_t rx_no_ts; /* frames that came without the program's stamp */
 } __attribute__((aligned(64)));
 
 struct afxdp_priv {
@@ -103,7 +105,8 @@ static unsigned int afxdp_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts,
 			pkts[i].rx_ts_ns = m->rx_tai_ns - q->tai_off_ns;
 			m->magic = 0;
 		} else {
-			pkts[i].rx_ts_ns = 0;
+			pkts[i].rx_ts_ns = 0; /* the lcore's TSC time stands in: counted */
+			atomic_fetch_add_explicit(&q->rx_no_ts, 1, memory_order_relaxed);
 		}
 	}
 	xsk_ring_cons__release(&q->rx, got);
@@ -240,6 +243,23 @@ static void afxdp_close(struct pg_port *port)
 	free(port);
 }
 
+/* Frames received without the XDP program's RX stamp (their latency used the TSC). */
+static unsigned int afxdp_counters(struct pg_port *port, struct pg_port_counter *out,
+				   unsigned int max)
+{
+	struct afxdp_priv *p = port->priv;
+	uint64_t v = 0;
+	unsigned int i;
+
+	if (!max)
+		return 0;
+	for (i = 0; i < port->nb_queues; i++)
+		v += atomic_load_explicit(&p->q[i].rx_no_ts, memory_order_relaxed);
+	out[0].name = "rx_without_timestamp";
+	out[0].value = v;
+	return 1;
+}
+
 static const struct pg_port_ops afxdp_ops = {
 	.rx_burst = afxdp_rx_burst,
 	.rx_done = afxdp_rx_done,
@@ -249,6 +269,7 @@ static const struct pg_port_ops afxdp_ops = {
 	.steer_l4_port = afxdp_steer,
 	.resolve_nexthop = afxdp_resolve,
 	.close = afxdp_close,
+	.counters = afxdp_counters,
 };
 
 static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list ap)

@@ -44,6 +44,7 @@ struct pg_port_queue {
 	int ts_off;
 	uint64_t ts_flag;
 	uint32_t ts_mult;
+	uint64_t rx_no_ts;          /* stamped source, frame without a stamp (lcore-written) */
 } __rte_cache_aligned;
 
 struct dpdk_priv {
@@ -71,8 +72,14 @@ static unsigned int dpdk_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, 
 		pkts[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
 		pkts[i].len = rte_pktmbuf_data_len(m[i]);
 		pkts[i].flags = 0;
-		pkts[i].rx_ts_ns = m[i]->ol_flags & q->ts_flag ?
-			*RTE_MBUF_DYNFIELD(m[i], q->ts_off, rte_mbuf_timestamp_t *) * q->ts_mult : 0;
+		if (m[i]->ol_flags & q->ts_flag) {
+			pkts[i].rx_ts_ns = *RTE_MBUF_DYNFIELD(m[i], q->ts_off, rte_mbuf_timestamp_t *) *
+					   q->ts_mult;
+		} else {
+			pkts[i].rx_ts_ns = 0;
+			if (q->ts_flag)
+				__atomic_fetch_add(&q->rx_no_ts, 1, __ATOMIC_RELAXED);
+		}
 		pkts[i].handle = (uintptr_t)m[i];
 	}
 	return got;
@@ -308,6 +315,14 @@ static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *
 	if (n < max) {
 		out[n].name = "dpdk_tx_errors";
 		out[n++].value = st.oerrors;
+	}
+	if (n < max && p->q[0].ts_flag) {
+		uint64_t v = 0;
+
+		for (d = 0; d < PG_PORT_MAX_QUEUES; d++)
+			v += __atomic_load_n(&p->q[d].rx_no_ts, __ATOMIC_RELAXED);
+		out[n].name = "rx_without_timestamp";
+		out[n++].value = v;
 	}
 	return n;
 }
