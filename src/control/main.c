@@ -409,6 +409,11 @@ static int setup_latclock(struct run *r)
 
 	r->latclk.rx_source = "tsc";
 	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	if (r->port && r->port->info.rx_ts_source) {
+		/* the backend stamps frames itself (frames without a stamp fall back to the TSC) */
+		r->latclk.rx_source = r->port->info.rx_ts_source;
+		r->latclk.rx_resolution_ns = r->port->info.rx_ts_res_ns;
+	}
 	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
 	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
 	    r->o.warmup_intervals || r->o.loss_threshold) {

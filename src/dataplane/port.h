@@ -67,6 +67,8 @@ struct pg_port_info {
 	uint32_t frame_size;      /* usable bytes per TX/RX buffer */
 	const char *backend;      /* "af_xdp", "dpdk" */
 	const char *mode;         /* "native", "generic", "zerocopy", ... (for the report) */
+	const char *rx_ts_source; /* what fills pg_pkt.rx_ts_ns ("xdp-ktime-tai", ...); NULL: none */
+	uint32_t rx_ts_res_ns;    /* its resolution */
 };
 
 struct pg_port;
