@@ -6,6 +6,7 @@
  * through the "down" ring, with the stream commands (open, attach, run, stop, close).
  * Results come from the lcore's per-stream counters (atomics, single writer).
  */
+#include "export.h"
 #include "iperf3_run.h"
 #include "iperf3_dp.h"
 #include "dataplane.h"
@@ -54,6 +55,7 @@ struct test {
 	unsigned int ctrl_slot;
 	int phase;
 	int failed;
+	int streamed_start;  /* --json-stream: the "start" record went out */
 	char cookie[PG_IPERF3_COOKIE_LEN];
 	struct pg_iperf3_params p;
 	unsigned int ns, nb_expected, next_open;
@@ -258,6 +260,8 @@ static json_t *range_obj(double a, double b, uint64_t bytes)
 }
 
 /* One -i interval: streams and sum, like iperf3's. */
+static json_t *start_obj(struct test *t);
+
 static void interval(struct test *t, double a, double b)
 {
 	FILE *out = t->e->out;
@@ -319,6 +323,13 @@ static void interval(struct test *t, double a, double b)
 			json_object_set_new(iv, g ? "sum_bidir_reverse" : "sum", sum);
 		}
 		json_array_append_new(t->intervals, iv);
+		if (t->e->o->json_stream) {
+			if (!t->streamed_start) {
+				t->streamed_start = 1;
+				pg_export_event(NULL, "start", start_obj(t));
+			}
+			pg_export_event(NULL, "interval", json_incref(iv));
+		}
 	} else {
 		fflush(out);
 	}
@@ -395,28 +406,17 @@ static json_t *conn_json(struct test *t, const struct i3_stream *s)
 			 (int)s->local_port, "remote_host", rh, "remote_port", (int)s->peer_port);
 }
 
-/* The whole -J report (or the final text lines). Returns the JSON text when asked. */
-static char *final_report(struct test *t, int print)
+/* The "start" object of the -J report (also the first --json-stream record). */
+static json_t *start_obj(struct test *t)
 {
 	const struct pg_iperf3_params *p = &t->p;
 	struct pg_i3_env *e = t->e;
 	int client = !e->o->server;
-	double dur = secs(t->t_start, t->t_end ? t->t_end : mono_ns());
-	json_t *root = NULL, *start, *end, *streams, *conn;
-	struct side tx[2], rxs[2];
-	double u, sy, tot;
-	unsigned int i, g, nrx[2] = { 0, 0 };
-	char *txt = NULL;
-	FILE *out = e->out;
-	char tb[32], bb[32];
+	json_t *start;
 
-	memset(tx, 0, sizeof(tx));
-	memset(rxs, 0, sizeof(rxs));
-	root = json_object();
 	start = json_object();
-	end = json_object();
-	streams = json_array();
-	conn = json_array();
+	json_t *conn = json_array();
+	unsigned int i;
 	for (i = 0; i < t->ns; i++)
 		json_array_append_new(conn, conn_json(t, &t->s[i]));
 	json_object_set_new(start, "connected", conn);
@@ -456,6 +456,29 @@ static char *final_report(struct test *t, int print)
 				      p->reverse, "tos", p->tos, "target_bitrate", (json_int_t)p->bandwidth));
 	if (p->bidir)
 		json_object_set_new(json_object_get(start, "test_start"), "bidir", json_integer(1));
+	return start;
+}
+
+/* The whole -J report (or the final text lines). Returns the JSON text when asked. */
+static char *final_report(struct test *t, int print)
+{
+	const struct pg_iperf3_params *p = &t->p;
+	struct pg_i3_env *e = t->e;
+	double dur = secs(t->t_start, t->t_end ? t->t_end : mono_ns());
+	json_t *root = NULL, *start, *end, *streams;
+	struct side tx[2], rxs[2];
+	double u, sy, tot;
+	unsigned int i, g, nrx[2] = { 0, 0 };
+	char *txt = NULL;
+	FILE *out = e->out;
+	char tb[32], bb[32];
+
+	memset(tx, 0, sizeof(tx));
+	memset(rxs, 0, sizeof(rxs));
+	root = json_object();
+	start = start_obj(t);
+	end = json_object();
+	streams = json_array();
 	json_object_set_new(root, "start", start);
 	json_object_set_new(root, "intervals", t->intervals ? json_incref(t->intervals) : json_array());
 
@@ -621,7 +644,11 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(root, "server_output_json", json_loads(t->server_json, 0, NULL));
 	else if (t->server_text)
 		json_object_set_new(root, "server_output_text", json_string(t->server_text));
-	if (print && e->o->json) {
+	if (print && e->o->json_stream) {
+		if (!t->streamed_start)
+			pg_export_event(NULL, "start", json_incref(start));
+		pg_export_event(NULL, "end", json_incref(end));
+	} else if (print && e->o->json) {
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', out);
 	} else if (print) {

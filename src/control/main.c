@@ -297,6 +297,19 @@ static void join(struct run *r, struct pg_lcore *lc)
 		pthread_join(lc->thread, NULL);
 }
 
+/* A UDP server lcore's flow table, listening on port. 0 or -ENOMEM. */
+static int server_flows(struct pg_lcore *lc, uint16_t port)
+{
+	lc->server_ports[0] = port;
+	lc->nb_server_ports = 1;
+	free(lc->sflows);
+	lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	if (!lc->sflows)
+		return -ENOMEM;
+	memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	return 0;
+}
+
 static int alloc_hists(struct run *r)
 {
 	unsigned int i, k;
@@ -396,6 +409,11 @@ static int setup_latclock(struct run *r)
 
 	r->latclk.rx_source = "tsc";
 	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	if (r->port && r->port->info.rx_ts_source) {
+		/* the backend stamps frames itself (frames without a stamp fall back to the TSC) */
+		r->latclk.rx_source = r->port->info.rx_ts_source;
+		r->latclk.rx_resolution_ns = r->port->info.rx_ts_res_ns;
+	}
 	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
 	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
 	    r->o.warmup_intervals || r->o.loss_threshold) {
@@ -654,12 +672,8 @@ static int run_server(struct run *r)
 
 		lc->port = r->port;
 		lc->q = r->port->queue[i];
-		lc->server_ports[0] = port;
-		lc->nb_server_ports = 1;
-		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-		if (!lc->sflows)
+		if (server_flows(lc, port))
 			return fail("%s", "out of memory");
-		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 		if (!r->o.udp) {
 			lc->tcp_port = port;
 			e = pg_tcp_lcore_init(lc, PG_SERVER_SLOTS, r->o.cc);
@@ -736,12 +750,8 @@ static int analyze_pass(struct run *r, const char *path, enum analyze_pass pass,
 		if (!lc->passive)
 			return fail("%s", "out of memory");
 	} else {
-		lc->server_ports[0] = port;
-		lc->nb_server_ports = 1;
-		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-		if (!lc->sflows)
+		if (server_flows(lc, port))
 			return fail("%s", "out of memory");
-		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 	}
 	pg_reporter_start(r->rep, 0);
 	t0 = realtime_ns();
@@ -1062,12 +1072,8 @@ static int run_iperf3(struct run *r)
 			if (!r->rep || alloc_hists(r))
 				return fail("%s", "out of memory");
 			if (r->o.udp) {
-				lc->server_ports[0] = PG_IPERF2_PORT;
-				lc->nb_server_ports = 1;
-				lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-				if (!lc->sflows)
+				if (server_flows(lc, PG_IPERF2_PORT))
 					return fail("%s", "out of memory");
-				memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 			} else {
 				lc->tcp_port = PG_IPERF2_PORT;
 				lc->tflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * PG_SERVER_SLOTS);

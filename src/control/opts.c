@@ -284,7 +284,8 @@ void pg_opts_usage(FILE *out, const char *prog)
 				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
 		else
 			snprintf(lhs, sizeof(lhs), "    --%s%s%s", defs[i].name,
-				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
+				 defs[i].arg && defs[i].kind != K_OPTSTR ? " " : "",
+				 defs[i].arg ? defs[i].arg : "");
 		fprintf(out, "  %-32s %s\n", lhs, defs[i].help);
 	}
 	fprintf(out, "\nexample: %s --dev eth1 --lcores 0-1 -c 198.18.0.2 -u -b 100M -t 10 -i 1\n", prog);

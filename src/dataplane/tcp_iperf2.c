@@ -15,6 +15,7 @@
 #include "tcp.h"
 #include "iperf2_tcp.h"
 #include "hist.h"
+#include "latclock.h"
 #include "ring.h"
 
 #include <errno.h>
@@ -377,7 +378,11 @@ static void burst_rx(struct pg_tcp_flow *f, const uint8_t *p, uint32_t len, uint
 			n = left < len ? (uint32_t)left : len;
 			if (off + n == f->bend) {
 				int64_t lat = (int64_t)(f->last_ns - f->bwrite_ns);
+				const struct pg_latclock *lk = f->lc->latclk;
 
+				/* --ptp: our offset (the TCP header has no room for the sender's) */
+				if (lk && lk->mode == PG_SYNC_PTP)
+					lat -= atomic_load_explicit(&lk->offset_ns, memory_order_relaxed);
 				if (f->hist)
 					pg_hist_record(f->hist, lat > 0 ? (uint64_t)lat : 0);
 				f->bpos = f->bend;

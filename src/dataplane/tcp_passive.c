@@ -318,6 +318,30 @@ static struct pg_passive_flow *slot_new(struct pg_passive *p, unsigned int *slot
 	return &p->f[best];
 }
 
+/* A new flow for (client, server) from t_ns on; NULL (counted) when the table is full. */
+static struct pg_passive_flow *flow_new(struct pg_lcore *lc, struct pg_passive *p, uint32_t caddr,
+					uint16_t cport, uint32_t saddr, uint16_t sport, uint64_t t_ns,
+					unsigned int *slot)
+{
+	struct pg_passive_flow *f = slot_new(p, slot);
+	uint32_t gen;
+
+	if (!f) {
+		atomic_fetch_add_explicit(&lc->stats.rx_table_full, 1, memory_order_relaxed);
+		return NULL;
+	}
+	gen = f->gen + 1;
+	memset(f, 0, sizeof(*f));
+	f->gen = gen;
+	f->state = PG_FLOW_RUN;
+	f->caddr = caddr;
+	f->cport = cport;
+	f->saddr = saddr;
+	f->sport = sport;
+	f->first_ns = t_ns;
+	return f;
+}
+
 /* An iperf3 UDP datagram to the server port (udp_mode). */
 static void udp_datagram(struct pg_lcore *lc, struct pg_passive *p, const struct pg_frame *fr, uint64_t t_ns)
 {
@@ -331,27 +355,14 @@ static void udp_datagram(struct pg_lcore *lc, struct pg_passive *p, const struct
 	}
 	f = find(p, 1, fr->saddr, fr->sport, fr->daddr, fr->dport, &slot, 1);
 	if (!f) {
-		uint32_t gen;
-
 		/* the connect datagram opens a stream (or data, when the capture began later) */
 		if (fr->payload_len != PG_IPERF3_UDP_CONNECT_LEN && fr->payload_len < PG_IPERF3_UDP_HDR_LEN)
 			return;
-		f = slot_new(p, &slot);
-		if (!f) {
-			atomic_fetch_add_explicit(&lc->stats.rx_table_full, 1, memory_order_relaxed);
+		f = flow_new(lc, p, fr->saddr, fr->sport, fr->daddr, fr->dport, t_ns, &slot);
+		if (!f)
 			return;
-		}
-		gen = f->gen + 1;
-		memset(f, 0, sizeof(*f));
-		f->gen = gen;
-		f->state = PG_FLOW_RUN;
 		f->is_udp = 1;
 		f->kind = K_I3_DATA;
-		f->caddr = fr->saddr;
-		f->cport = fr->sport;
-		f->saddr = fr->daddr;
-		f->sport = fr->dport;
-		f->first_ns = t_ns;
 		pg_iperf3_udp_rx_init(&f->ur);
 	}
 	if (fr->payload_len < PG_IPERF3_UDP_HDR_LEN)
@@ -415,26 +426,13 @@ static void segment(struct pg_lcore *lc, struct pg_passive *p, const struct pg_p
 	} else {
 		f = find(p, 0, fr.saddr, fr.sport, fr.daddr, fr.dport, &slot, 1);
 		if (!f) {
-			uint32_t gen;
-
 			/* a connection starts with its SYN or (capture begun mid-stream) with data;
 			 * the end of one we did not see, or its last ACK, starts nothing */
 			if ((fl & (PG_TCP_F_RST | PG_TCP_F_FIN)) || (!(fl & PG_TCP_F_SYN) && !fr.wire_payload_len))
 				return;
-			f = slot_new(p, &slot);
-			if (!f) {
-				atomic_fetch_add_explicit(&lc->stats.rx_table_full, 1, memory_order_relaxed);
+			f = flow_new(lc, p, fr.saddr, fr.sport, fr.daddr, fr.dport, t_ns, &slot);
+			if (!f)
 				return;
-			}
-			gen = f->gen + 1;
-			memset(f, 0, sizeof(*f));
-			f->gen = gen;
-			f->state = PG_FLOW_RUN;
-			f->caddr = fr.saddr;
-			f->cport = fr.sport;
-			f->saddr = fr.daddr;
-			f->sport = fr.dport;
-			f->first_ns = t_ns;
 			pg_tcp_track_init(&f->t, seq, fl);
 		}
 		f->last_ns = t_ns;

@@ -36,9 +36,14 @@ serve)
 	grep -q "did not receive ack" "$FW_TMP/u.txt" && die "iperf UDP: no AckFIN from the board"
 	fw_wait_log "iperf2 udp rx" "$n0"
 	total=$(fw_log_field "iperf2 udp rx" packets)
-	grep -A2 "Server Report" "$FW_TMP/u.txt" | grep -q " 0/$total " ||
-		die "iperf UDP: server report is not 0/$total: $(grep -A2 'Server Report' "$FW_TMP/u.txt")"
-	ok "an547 iperf2 UDP: server report 0/$total relayed"
+	lost=$(fw_log_field "iperf2 udp rx" lost)
+	# The emulated LAN9118 drops frames when its ~11 KB FIFO fills while QEMU's vCPU thread
+	# is descheduled (a loaded 2-core machine): loss is possible here and is not the
+	# firmware's; what must hold is that the relayed report is the firmware's own count.
+	grep -A2 "Server Report" "$FW_TMP/u.txt" | grep -q " $lost/$total " ||
+		die "iperf UDP: server report is not $lost/$total: $(grep -A2 'Server Report' "$FW_TMP/u.txt")"
+	[ $((lost * 20)) -le "$total" ] || die "iperf UDP: $lost of $total lost, more than 5 %"
+	ok "an547 iperf2 UDP: server report $lost/$total relayed (the firmware's own count)"
 
 	n0=$(fw_log_lines)
 	fw_exec timeout 20 iperf3 -c "$FW_IP" -t 1 -J >"$FW_TMP/t.json" || die "iperf3 TCP: $(head -c 400 "$FW_TMP/t.json")"

@@ -2,7 +2,9 @@
 # The firmware's client roles (its test API through the console) against real servers in a
 # namespace: tcp_send_test / tcp_recv_test / udp_send_test / udp_recv_test against
 # `iperf3 -s -1 -J`, iperf2_tcp against `iperf -s`, iperf2_udp against `iperf -s -u` (server
-# report relayed back). Asserts byte/datagram agreement and zero loss.
+# report relayed back). Asserts byte/datagram agreement and zero loss. UDP rates stay low
+# (4 Mbit/s) where a kernel-socket iperf receives: on a loaded 2-core machine a descheduled
+# iperf overflows its default socket buffer at higher rates, which is not the firmware's loss.
 # Usage: host_client.sh    (PGFW_HOST = path of pgfw-host)
 . "$(dirname "$0")/lib.sh"
 
@@ -55,16 +57,16 @@ slack=$((sent / 50)); [ $slack -lt 8388608 ] && slack=8388608
 [ $((sent - R_BYTES)) -le $slack ] || die "tcp_recv_test: received $R_BYTES, server sent $sent"
 ok "tcp_recv_test: server sent $sent, firmware received $R_BYTES ($R_MBPS Mbit/s)"
 
-run_client iperf3 -s -1 -J -B "$FW_HOST_IP" -- "udp_send_test $FW_HOST_IP 5201 1000 1400 20M"
+run_client iperf3 -s -1 -J -B "$FW_HOST_IP" -- "udp_send_test $FW_HOST_IP 5201 1000 1400 4M"
 [ "$(srv_json "'error' in d")" = False ] || die "iperf3 -s: $(srv_json "d['error']")"
 rp=$(srv_json "d['end']['sum_received']['packets']")
 lost=$(srv_json "d['end']['sum_received']['lost_packets']")
-[ "$R_PACKETS" -gt 1000 ] || die "udp_send_test: only $R_PACKETS datagrams at 20 Mbit/s"
+[ "$R_PACKETS" -gt 250 ] || die "udp_send_test: only $R_PACKETS datagrams at 4 Mbit/s"
 [ "$rp" = "$R_PACKETS" ] || die "udp_send_test: sent $R_PACKETS datagrams, iperf3 -s counted $rp"
 [ "$lost" = 0 ] || die "udp_send_test: iperf3 -s lost $lost"
 ok "udp_send_test: $R_PACKETS datagrams, iperf3 -s counted $rp, 0 lost"
 
-run_client iperf3 -s -1 -J -B "$FW_HOST_IP" -- "udp_recv_test $FW_HOST_IP 5201 1000 1400 20M"
+run_client iperf3 -s -1 -J -B "$FW_HOST_IP" -- "udp_recv_test $FW_HOST_IP 5201 1000 1400 10M"
 [ "$(srv_json "'error' in d")" = False ] || die "iperf3 -s: $(srv_json "d['error']")"
 sp=$(srv_json "d['end']['sum_sent']['packets']")
 [ "$sp" = "$R_PACKETS" ] || die "udp_recv_test: server sent $sp datagrams, firmware saw $R_PACKETS"
@@ -76,9 +78,14 @@ got=$(grep -m1 ",$FW_HOST_IP,5001," "$FW_TMP/srv.out" | cut -d, -f8)
 [ "$got" = "$R_BYTES" ] || die "iperf2_tcp: firmware sent $R_BYTES, iperf -s read '$got' ($(cat "$FW_TMP/srv.out"))"
 ok "iperf2_tcp: $R_BYTES bytes, iperf -s agrees ($R_MBPS Mbit/s)"
 
-run_client iperf -s -u -B "$FW_HOST_IP" -e -- "iperf2_udp $FW_HOST_IP 5001 1000 1470 10M"
+run_client iperf -s -u -B "$FW_HOST_IP" -e -- "iperf2_udp $FW_HOST_IP 5001 1000 1470 4M"
 [ "$R_PEER_PACKETS" = $((R_PACKETS + 1)) ] || die "iperf2_udp: sent $R_PACKETS (+FIN), server report says $R_PEER_PACKETS"
 [ "$R_LOST" = 0 ] || die "iperf2_udp: server report has $R_LOST lost"
 grep -q " 0/$R_PEER_PACKETS " "$FW_TMP/srv.out" || die "iperf2_udp: iperf -s line is not 0/$R_PEER_PACKETS: $(cat "$FW_TMP/srv.out")"
 ok "iperf2_udp: $R_PACKETS datagrams + FIN, server report 0/$R_PEER_PACKETS"
+run_client iperf -s -u -B "$FW_HOST_IP" -e -- "iperf2_udp $FW_HOST_IP 5001 1000 200 1M trip"
+grep -q "(trip-times)" "$FW_TMP/srv.out" || die "iperf2_udp trip: the server did not see trip-times: $(cat "$FW_TMP/srv.out")"
+grep -q "Latency avg/min/max" "$FW_TMP/srv.out" || die "iperf2_udp trip: no latency column"
+grep -q " 0/$R_PEER_PACKETS " "$FW_TMP/srv.out" || die "iperf2_udp trip: server line is not 0/$R_PEER_PACKETS"
+ok "iperf2_udp --trip-times: server reports one-way latency, 0/$R_PEER_PACKETS"
 echo "PASS: client"

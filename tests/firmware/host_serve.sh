@@ -51,22 +51,47 @@ iperf3)
 
 	for rev in "" "-R"; do
 		n0=$(fw_log_lines)
-		fw_exec iperf3 -c "$FW_IP" -u -b 20M -l 1400 -t 1 $rev -J >"$FW_TMP/u.json" ||
+		fw_exec iperf3 -c "$FW_IP" -u -b 4M -l 1400 -t 1 $rev -J >"$FW_TMP/u.json" ||
 			die "iperf3 UDP $rev failed: $(head -c 400 "$FW_TMP/u.json")"
 		[ "$(fw_json "$FW_TMP/u.json" "'error' in d")" = False ] || die "iperf3 UDP $rev: $(fw_json "$FW_TMP/u.json" "d['error']")"
 		sp=$(fw_json "$FW_TMP/u.json" "d['end']['sum_sent']['packets']")
 		rp=$(fw_json "$FW_TMP/u.json" "d['end']['sum_received']['packets']")
 		lost=$(fw_json "$FW_TMP/u.json" "d['end']['sum_received']['lost_packets']")
 		rb=$(fw_json "$FW_TMP/u.json" "d['end']['sum_received']['bytes']")
-		[ "$sp" -gt 1000 ] || die "iperf3 UDP $rev: only $sp datagrams sent at 20 Mbit/s"
-		[ "$sp" = "$rp" ] || die "iperf3 UDP $rev: sent $sp datagrams, received $rp"
+		[ "$sp" -gt 250 ] || die "iperf3 UDP $rev: only $sp datagrams sent at 4 Mbit/s"
+		if [ -z "$rev" ]; then
+			[ "$sp" = "$rp" ] || die "iperf3 UDP: sent $sp datagrams, firmware received $rp"
+		else
+			# iperf3's client stops counting once it has sent TEST_END, so the firmware's
+			# last datagram or two may land after it (not lost: no sequence gap)
+			[ "$rp" -le "$sp" ] && [ $((sp - rp)) -le 2 ] || die "iperf3 UDP -R: sent $sp datagrams, client counted $rp"
+		fi
 		[ "$lost" = 0 ] || die "iperf3 UDP $rev: $lost lost"
 		[ "$rb" = $((rp * 1400)) ] || die "iperf3 UDP $rev: $rb bytes for $rp datagrams of 1400"
 		dir=rx; [ -n "$rev" ] && dir=tx
 		fw_wait_log "iperf3 udp $dir" "$n0"
 		[ "$(fw_log_field "iperf3 udp $dir" packets)" = "$sp" ] || die "iperf3 UDP $rev: firmware log disagrees"
-		ok "iperf3 UDP ${rev:-forward}: $sp datagrams each way, 0 lost"
+		ok "iperf3 UDP ${rev:-forward}: $sp sent, $rp received, 0 lost"
 	done
+
+	# -P 2 (stream ids 1 and 3), 64-bit UDP counters, a byte count instead of a time
+	n0=$(fw_log_lines)
+	fw_exec iperf3 -c "$FW_IP" -t 1 -P 2 -J >"$FW_TMP/p.json" || die "iperf3 -P 2 failed: $(head -c 400 "$FW_TMP/p.json")"
+	recv=$(fw_json "$FW_TMP/p.json" "d['end']['sum_received']['bytes']")
+	[ "$(fw_json "$FW_TMP/p.json" "len(d['end']['streams'])")" = 2 ] || die "iperf3 -P 2: not two streams"
+	fw_wait_log "iperf3 tcp rx streams=2" "$n0"
+	[ "$(fw_log_field "iperf3 tcp rx streams=2" bytes)" = "$recv" ] || die "iperf3 -P 2: firmware and relayed totals differ"
+	ok "iperf3 -P 2: $recv bytes over two streams"
+	fw_exec iperf3 -c "$FW_IP" -u -b 5M -t 1 --udp-counters-64bit -J >"$FW_TMP/u64.json" || die "iperf3 --udp-counters-64bit failed"
+	[ "$(fw_json "$FW_TMP/u64.json" "d['end']['sum_received']['packets'] == d['end']['sum_sent']['packets'] and d['end']['sum_received']['lost_packets'] == 0")" = True ] ||
+		die "iperf3 --udp-counters-64bit: counts differ or loss"
+	ok "iperf3 UDP with 64-bit counters: $(fw_json "$FW_TMP/u64.json" "d['end']['sum_received']['packets']") datagrams, 0 lost"
+	fw_exec iperf3 -c "$FW_IP" -n 20K -l 1000 -J >"$FW_TMP/n.json" || die "iperf3 -n failed"
+	[ "$(fw_json "$FW_TMP/n.json" "d['end']['sum_received']['bytes']")" = 21000 ] || die "iperf3 -n 20K -l 1000: firmware did not get 21000 bytes"
+	ok "iperf3 -n 20K -l 1000: 21000 bytes"
+	fw_exec iperf3 -c "$FW_IP" -t 1 --bidir >"$FW_TMP/bidir.txt" 2>&1 && die "--bidir was accepted but is not implemented"
+	grep -q "error" "$FW_TMP/bidir.txt" || die "--bidir: no error shown: $(cat "$FW_TMP/bidir.txt")"
+	ok "iperf3 --bidir refused with a server error (not implemented)"
 
 	# A second control connection while a test runs gets ACCESS_DENIED (iperf3: "busy").
 	fw_exec iperf3 -c "$FW_IP" -t 3 >"$FW_TMP/long.txt" 2>&1 &
@@ -116,14 +141,14 @@ iperf2)
 
 	# UDP -R: the firmware paces datagrams from 5001 and ends with one negative-sequence FIN
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -u -b 10M -t 1 -R >"$FW_TMP/ur.txt" 2>&1 || die "iperf -u -R failed: $(tail -3 "$FW_TMP/ur.txt")"
+	fw_exec iperf -c "$FW_IP" -u -b 4M -t 1 -R >"$FW_TMP/ur.txt" 2>&1 || die "iperf -u -R failed: $(tail -3 "$FW_TMP/ur.txt")"
 	fw_wait_log "iperf2 udp tx" "$n0"
 	sent=$(fw_log_field "iperf2 udp tx" packets)
 	grep -q " 0/$((sent + 1)) " "$FW_TMP/ur.txt" || die "iperf -u -R: client line is not 0/$((sent + 1)): $(tail -2 "$FW_TMP/ur.txt")"
 	ok "iperf2 UDP -R: $sent datagrams + FIN, client counts 0/$((sent + 1))"
 
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -u -b 20M -t 1 -e >"$FW_TMP/u.txt" 2>&1 || die "iperf UDP failed: $(tail -3 "$FW_TMP/u.txt")"
+	fw_exec iperf -c "$FW_IP" -u -b 10M -t 1 -e >"$FW_TMP/u.txt" 2>&1 || die "iperf UDP failed: $(tail -3 "$FW_TMP/u.txt")"
 	grep -q "Server Report" "$FW_TMP/u.txt" || die "iperf UDP: no server report: $(cat "$FW_TMP/u.txt")"
 	grep -q "did not receive ack" "$FW_TMP/u.txt" && die "iperf UDP: client got no AckFIN"
 	fw_wait_log "iperf2 udp rx" "$n0"

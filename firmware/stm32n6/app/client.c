@@ -40,6 +40,7 @@ static struct {
 	int running, sending_stopped, end_sent;
 	uint64_t t_start, deadline, tx_left, tx_queued, tx_acked, tx_last_us;
 	uint32_t tx_hdr;       /* cookie or iperf2 header bytes at the front of tx_acked */
+	uint32_t tx_lastack;
 	/* iperf2 UDP FIN */
 	uint32_t fin_tries;
 	uint64_t fin_last_us;
@@ -125,8 +126,8 @@ static void tx_fill(void)
 static err_t data_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	(void)arg;
-	(void)pcb;
-	cl.tx_acked += len;
+	(void)len;
+	pgfw_tcp_acked(pcb, &cl.tx_lastack, &cl.tx_acked);
 	cl.tx_last_us = pgfw_port_now_us();
 	tx_fill();
 	return ERR_OK;
@@ -175,6 +176,7 @@ static err_t data_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK)
 		return ERR_OK;
+	cl.tx_lastack = pcb->lastack;
 	tcp_recv(pcb, data_recv);
 	tcp_sent(pcb, data_sent);
 	if (cl.req.iperf3) {
@@ -506,8 +508,23 @@ static int i2_udp_start(void)
 	if (cl.utx.len < 76)
 		cl.utx.len = 76;
 	memset(h, 0, sizeof(*h));
-	h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_SEQNO64B | PG_I2_HEADER_LEN_BIT |
-			      (PG_I2_UDP_HDRLEN_BASE << 1));
+	if (cl.req.trip_times) {
+		/* as iperf 2.1.8 -u --trip-times: UDPTESTS + TRIPTIME, 108-byte header, and the
+		 * test's wall-clock start time so the server can compute one-way latency */
+		uint32_t sec, usec;
+
+		pgfw_port_wall(&sec, &usec);
+		h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_UDPTESTS | PG_I2_HEADER_SEQNO64B |
+				      PG_I2_HEADER_LEN_BIT | (PG_I2_UDP_HDRLEN_TRIP << 1));
+		h->upperflags = lwip_htons(PG_I2_U_TRIPTIME);
+		h->start_tv_sec = lwip_htonl(sec);
+		h->start_tv_usec = lwip_htonl(usec);
+		if (cl.utx.len < PG_I2_UDP_HDRLEN_TRIP + 12)
+			cl.utx.len = PG_I2_UDP_HDRLEN_TRIP + 12;
+	} else {
+		h->flags = lwip_htonl(PG_I2_HEADER_EXTEND | PG_I2_HEADER_SEQNO64B | PG_I2_HEADER_LEN_BIT |
+				      (PG_I2_UDP_HDRLEN_BASE << 1));
+	}
 	h->num_threads = lwip_htonl(1);
 	h->mport = lwip_htonl(cl.req.port);
 	h->buflen = lwip_htonl(cl.req.len);
@@ -561,6 +578,7 @@ void pgfw_client_poll(uint64_t now)
 				finish(-ETIMEDOUT);
 			}
 		} else if (cl.data != NULL && cl.data->unsent == NULL && cl.data->unacked == NULL) {
+			pgfw_tcp_acked(cl.data, &cl.tx_lastack, &cl.tx_acked);
 			close_tcp(&cl.data);
 			finish(0);
 		}
@@ -574,6 +592,8 @@ void pgfw_client_poll(uint64_t now)
 	     (!cl.req.udp && !cl.req.reverse &&
 	      (cl.data == NULL || (cl.data->unsent == NULL && cl.data->unacked == NULL))) ||
 	     cl.req.reverse)) {
+		if (cl.data != NULL && !cl.req.reverse && !cl.req.udp)
+			pgfw_tcp_acked(cl.data, &cl.tx_lastack, &cl.tx_acked);
 		cl.end_sent = 1;
 		ctrl_byte(I3_TEST_END);
 	}

@@ -64,6 +64,14 @@ err_t pgfw_tcp_fill(struct tcp_pcb *pcb, uint64_t *left, uint64_t *queued)
 	return err;
 }
 
+void pgfw_tcp_ack_tail(struct tcp_pcb *pcb, uint16_t len)
+{
+	if (len < TCP_MSS) {
+		tcp_set_flags(pcb, TF_ACK_NOW);
+		tcp_output(pcb);
+	}
+}
+
 int pgfw_init(void)
 {
 	int rc = pgfw_iperf2_server_init();

@@ -10,6 +10,8 @@
 
 #include "pgfw_priv.h"
 
+static int trip_next; /* the console's "trip" flag for the next iperf2 UDP run */
+
 static int run(int iperf3, int udp, int reverse, const char *server, uint16_t port, uint32_t duration_ms,
 	       uint32_t len, uint64_t rate, struct pgfw_result *res)
 {
@@ -29,6 +31,8 @@ static int run(int iperf3, int udp, int reverse, const char *server, uint16_t po
 	req.duration_ms = duration_ms;
 	req.len = len;
 	req.rate_bps = rate;
+	req.trip_times = trip_next;
+	trip_next = 0;
 	return pgfw_client_run(&req, res);
 }
 
@@ -94,7 +98,7 @@ static const char help[] =
 	"  udp_send_test IP PORT MS BUF RATE    iperf3 client, UDP, we send\n"
 	"  udp_recv_test IP PORT MS BUF RATE    iperf3 client, UDP -R, we receive\n"
 	"  iperf2_tcp IP PORT MS BUF            iperf2 client, TCP\n"
-	"  iperf2_udp IP PORT MS BUF RATE       iperf2 client, UDP (server report)\n"
+	"  iperf2_udp IP PORT MS BUF RATE [trip] iperf2 client, UDP (server report; trip = --trip-times)\n"
 	"  help | quit\n"
 	"servers: iperf2 on 5001 (TCP, UDP), iperf3 on 5201 (TCP, UDP, -R)";
 
@@ -154,7 +158,9 @@ int pgfw_console_line(const char *line)
 		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 			if (strcmp(argv[0], cmds[i].name) != 0)
 				continue;
-			if (argc != (cmds[i].udp ? 6 : 5) || parse_num(argv[2], 65535, &port) != 0 || port == 0 ||
+			int trip = !cmds[i].iperf3 && cmds[i].udp && argc == 7 && strcmp(argv[6], "trip") == 0;
+
+			if (argc != (cmds[i].udp ? 6 : 5) + trip || parse_num(argv[2], 65535, &port) != 0 || port == 0 ||
 			    parse_num(argv[3], 3600000, &ms) != 0 || ms == 0 ||
 			    parse_num(argv[4], 1u << 20, &len) != 0 ||
 			    (cmds[i].udp && parse_num(argv[5], 100000000000ull, &rate) != 0)) {
@@ -166,6 +172,7 @@ int pgfw_console_line(const char *line)
 				len = cmds[i].udp ? (cmds[i].iperf3 ? 1460u : 1470u) : 131072u;
 			if (cmds[i].udp && rate == 0)
 				rate = 1048576u;
+			trip_next = trip;
 			rc = run(cmds[i].iperf3, cmds[i].udp, cmds[i].reverse, argv[1], (uint16_t)port,
 				 (uint32_t)ms, (uint32_t)len, rate, &r);
 			print_result(cmds[i].name, rc, &r);

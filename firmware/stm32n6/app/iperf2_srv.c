@@ -43,6 +43,7 @@ struct i2_tcp {
 	/* transmit side (reverse, full duplex, dual back-connection) */
 	int tx_on, tx_stopped, tx_done;
 	uint64_t tx_left, tx_queued, tx_acked, tx_deadline_us, tx_first_us, tx_last_us;
+	uint32_t tx_lastack;   /* pcb->lastack when tx_acked was last brought up to date */
 };
 
 enum i2_flow_state { I2_FLOW_FREE, I2_FLOW_RX, I2_FLOW_DONE, I2_FLOW_TX };
@@ -137,6 +138,7 @@ static void tx_check_done(struct i2_tcp *s)
 		return;
 	if (s->pcb->unsent != NULL || s->pcb->unacked != NULL)
 		return;
+	pgfw_tcp_acked(s->pcb, &s->tx_lastack, &s->tx_acked);
 	s->tx_done = 1;
 	report_tcp(s, "tx", s->tx_acked, s->tx_first_us, s->tx_last_us);
 	if (s->tx_mode == I2_TX_FULLDUPLEX)
@@ -169,7 +171,8 @@ static err_t i2_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	(void)pcb;
 	if (s == NULL)
 		return ERR_OK;
-	s->tx_acked += len;
+	(void)len;
+	pgfw_tcp_acked(s->pcb, &s->tx_lastack, &s->tx_acked);
 	s->tx_last_us = now;
 	if (tx_pump(s, now) != ERR_OK)
 		return ERR_OK;
@@ -185,6 +188,7 @@ static void tx_start(struct i2_tcp *s, enum i2_tx_mode mode)
 
 	s->tx_mode = mode;
 	s->tx_on = 1;
+	s->tx_lastack = s->pcb->lastack;
 	s->tx_first_us = s->tx_last_us = now;
 	if (s->amount < 0) {
 		s->tx_left = UINT64_MAX;
@@ -348,6 +352,7 @@ static err_t i2_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 			off += header_eat(s, (const uint8_t *)q->payload + off, q->len - off);
 	}
 	tcp_recved(pcb, p->tot_len);
+	pgfw_tcp_ack_tail(pcb, p->tot_len);
 	pbuf_free(p);
 	return ERR_OK;
 }

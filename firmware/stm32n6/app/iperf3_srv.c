@@ -177,10 +177,24 @@ static void streams_stop(void)
 
 		s->utx.running = 0;
 		s->tx_on = 0;
-		/* graceful close: queued data still reaches a -R client that keeps draining */
-		if (s->conn != NULL) {
+		/* We send (-R): graceful close, queued data still reaches the client, which keeps
+		 * draining. We receive: keep counting until the results are exchanged, since the
+		 * client's last writes can arrive after its TEST_END on the other connection. */
+		if (s->conn != NULL && t.p.reverse) {
 			conn_close(s->conn);
 			s->conn = NULL;
+		}
+	}
+}
+
+static void streams_close(void)
+{
+	int i;
+
+	for (i = 0; i < t.nst; i++) {
+		if (t.st[i].conn != NULL) {
+			conn_close(t.st[i].conn);
+			t.st[i].conn = NULL;
 		}
 	}
 }
@@ -304,6 +318,7 @@ static err_t ctrl_process(void)
 				else if (n > 0)
 					pgfw_log("iperf3 client reported bytes=%llu packets=%llu",
 						 (unsigned long long)r[0].bytes, (unsigned long long)r[0].packets);
+				streams_close();
 				stream_results(r, &hr);
 				n = i3_results_write(out, sizeof(out), hr, r, t.nst);
 				if (n < 0) {
@@ -451,6 +466,7 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 	if (c->kind == C_DATA && (t.state == I3_RUNNING || t.state == I3_WAIT_RESULTS)) {
 		struct i3_stream *s = &t.st[c->stream];
 
+		pgfw_tcp_ack_tail(pcb, p->tot_len);
 		s->rx.bytes += p->tot_len;
 		if (s->rx.first_us == 0)
 			s->rx.first_us = now;
@@ -515,7 +531,8 @@ static void i3_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 		struct i3_stream *s = &t.st[i];
 
 		if (s->peer_port == port && ip_addr_cmp(&s->peer, addr)) {
-			if (t.state == I3_RUNNING && !t.p.reverse)
+			/* counted until the results go out: the last datagrams can trail TEST_END */
+			if ((t.state == I3_RUNNING || t.state == I3_WAIT_RESULTS) && !t.p.reverse)
 				i3_udp_rx(&s->rx, h, n, p->tot_len, t.p.udp64, now);
 			pbuf_free(p);
 			return;

@@ -22,6 +22,23 @@ void pgfw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns ERR_OK, or the lwIP error that stopped it (ERR_MEM is not an error). */
 err_t pgfw_tcp_fill(struct tcp_pcb *pcb, uint64_t *left, uint64_t *queued);
 
+/* Received data of less than a full segment is likely the tail of a write that the sender's
+ * Nagle holds until it sees an ACK: acknowledge it at once instead of after lwIP's delayed-ACK
+ * timer, so the end of a test is not stuck behind 250 ms of delay. */
+void pgfw_tcp_ack_tail(struct tcp_pcb *pcb, uint16_t len);
+
+/* Brings *total up to the peer's cumulative acknowledgement (pcb->lastack), from *last.
+ * Counting from the sequence space rather than summing sent-callback lengths: with the
+ * peer's FIN in flight (full duplex) lwIP was seen to retire acknowledged segments without a
+ * sent callback for all of them. */
+static inline void pgfw_tcp_acked(const struct tcp_pcb *pcb, uint32_t *last, uint64_t *total)
+{
+	uint32_t la = pcb->lastack;
+
+	*total += (uint32_t)(la - *last);
+	*last = la;
+}
+
 void pgfw_iperf2_poll(uint64_t now);
 void pgfw_iperf3_poll(uint64_t now);
 void pgfw_client_poll(uint64_t now);
@@ -38,6 +55,7 @@ struct pgfw_client_req {
 	uint32_t duration_ms;
 	uint32_t len;          /* TCP write size / UDP datagram size */
 	uint64_t rate_bps;     /* UDP */
+	int trip_times;        /* iperf2 UDP: --trip-times (wall-clock one-way latency at the server) */
 };
 int pgfw_client_run(const struct pgfw_client_req *req, struct pgfw_result *res);
 

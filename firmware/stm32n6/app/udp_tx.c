@@ -39,7 +39,8 @@ uint32_t pgfw_udp_tx_run(struct pgfw_udp_tx *tx, uint64_t now)
 		tx->running = 0;
 		return 0;
 	}
-	n = pgfw_pacer_due(&tx->pacer, now, 64);
+	/* a late poll catches up in bursts of at most 16, gentler on the receiver's buffers */
+	n = pgfw_pacer_due(&tx->pacer, now, 16);
 	for (i = 0; i < n; i++) {
 		if (pgfw_udp_tx_one(tx, tx->seq + 1) != 0) {
 			/* Out of buffers: try again on the next poll (counts as pacing slip). */

@@ -3,9 +3,11 @@
  * stm32n6 port: the firmware peer as a first-stage boot image (FSBL) for NUCLEO-N657X0-Q
  * (default) or STM32N6570-DK (-DPGFW_BOARD_DK). Board bring-up: RAM banks powered, MPU with
  * a non-cacheable region for the Ethernet DMA, I/D caches, RIF attributes so ETH1's DMA is a
- * secure privileged CID1 master, pins, USART1 console at 115200 8N1, ETH1. The CPU stays on
- * the clock the boot ROM leaves (HSI 64 MHz): PLL set-up for 800 MHz is not done here (see
- * doc/firmware.md). Console commands arrive on USART1, one per line.
+ * secure privileged CID1 master, pins, USART1 console at 115200 8N1, ETH1. The CPU runs from
+ * PLL1 through IC1 at PGFW_N6_CPU_MHZ (600 by default, the most the nominal core voltage
+ * allows; 800 needs the overdrive supply, which is board-specific); if PLL1 does not lock the
+ * CPU stays on HSI 64 MHz and says so. The buses stay on HSI. Console commands arrive on
+ * USART1, one per line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +23,11 @@
 #include "pgfw_port.h"
 #include "stm32n6_regs.h"
 
-#define BOOT_CLK_HZ 64000000u   /* HSI after the boot ROM */
+#define BOOT_CLK_HZ 64000000u   /* HSI after the boot ROM; the buses and USART1 stay on it */
+#ifndef PGFW_N6_CPU_MHZ
+#define PGFW_N6_CPU_MHZ 600     /* 0: leave the CPU on HSI */
+#endif
+#define PLL_TIMEOUT 1000000u
 #define CONSOLE_BAUD 115200u
 
 #ifndef PGFW_IP
@@ -47,6 +53,7 @@
 extern uint8_t __nocache_start[], __nocache_end[];
 
 static struct netif netif;
+static uint32_t cpu_hz = BOOT_CLK_HZ;
 static uint32_t rng = 0x9e3779b9u;
 static char line[160];
 static unsigned line_len;
@@ -183,6 +190,35 @@ static void console_setup(void)
 	USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
 }
 
+/* PLL1 from HSI: 64 MHz / M 4 = 16 MHz reference, x N -> VCO = 2 x the CPU clock, post
+ * dividers 1/1, IC1 divides by 2. The CPU switches to IC1 only once PLL1 is locked. */
+static void cpu_clock_setup(void)
+{
+	uint32_t n = PGFW_N6_CPU_MHZ * 2u / 16u, i;
+
+	if (PGFW_N6_CPU_MHZ == 0)
+		return;
+	RCC_CCR = RCC_CR_PLL1ON;
+	for (i = 0; i < PLL_TIMEOUT && (RCC_SR & RCC_SR_PLL1RDY); i++)
+		;
+	RCC_PLL1CFGR1 = RCC_PLL1CFGR1_SEL_HSI | RCC_PLL1CFGR1_DIVM(4) | RCC_PLL1CFGR1_DIVN(n);
+	RCC_PLL1CFGR2 = 0;
+	RCC_PLL1CFGR3 = RCC_PLL1CFGR3_MODSSRST | RCC_PLL1CFGR3_MODSSDIS | RCC_PLL1CFGR3_PDIV1(1) |
+			RCC_PLL1CFGR3_PDIV2(1) | RCC_PLL1CFGR3_PDIVEN;
+	RCC_CSR = RCC_CR_PLL1ON;
+	for (i = 0; i < PLL_TIMEOUT && !(RCC_SR & RCC_SR_PLL1RDY); i++)
+		;
+	if (!(RCC_SR & RCC_SR_PLL1RDY))
+		return; /* stays on HSI; board_main reports it */
+	RCC_IC1CFGR = RCC_IC1CFGR_SEL_PLL1 | RCC_IC1CFGR_INT(2);
+	RCC_DIVENSR = RCC_DIVEN_IC1;
+	RCC_CFGR1 = (RCC_CFGR1 & ~(3u << RCC_CFGR1_CPUSW_SHIFT)) | (RCC_CPUSW_IC1 << RCC_CFGR1_CPUSW_SHIFT);
+	for (i = 0; i < PLL_TIMEOUT && ((RCC_CFGR1 >> RCC_CFGR1_CPUSWS_SHIFT) & 3u) != RCC_CPUSW_IC1; i++)
+		;
+	if (((RCC_CFGR1 >> RCC_CFGR1_CPUSWS_SHIFT) & 3u) == RCC_CPUSW_IC1)
+		cpu_hz = PGFW_N6_CPU_MHZ * 1000000u;
+}
+
 void board_early_init(void)
 {
 	/* AXISRAM banks beyond the boot ones are powered down at reset */
@@ -201,10 +237,11 @@ void board_exit(int status)
 int board_main(void)
 {
 	ip4_addr_t ip, mask, gw;
-	char msg[80];
+	char msg[128];
 	int n;
 
-	cm55_systick_start(BOOT_CLK_HZ);
+	cpu_clock_setup();
+	cm55_systick_start(cpu_hz); /* SysTick counts CPU cycles */
 	pins_setup();
 	console_setup();
 	rif_setup();
@@ -218,8 +255,9 @@ int board_main(void)
 	netif_set_up(&netif);
 	if (pgfw_init() != 0)
 		return 1;
-	n = snprintf(msg, sizeof(msg), "pgfw-stm32n6: %s/%s, ETH1 MAC version %08lx\n", PGFW_IP, PGFW_NETMASK,
-		     (unsigned long)ETH_MACVR);
+	n = snprintf(msg, sizeof(msg), "pgfw-stm32n6: %s/%s, CPU %lu MHz%s, ETH1 MAC version %08lx\n", PGFW_IP,
+		     PGFW_NETMASK, (unsigned long)(cpu_hz / 1000000u),
+		     cpu_hz == BOOT_CLK_HZ && PGFW_N6_CPU_MHZ ? " (PLL1 did not lock)" : "", (unsigned long)ETH_MACVR);
 	pgfw_port_write(msg, (size_t)n);
 	for (;;) {
 		pgfw_port_poll();

@@ -13,6 +13,31 @@
 
 /* RCC (AHB4, secure 0x56028000). Enable registers have SET aliases at +0x800. */
 #define RCC_BASE 0x56028000u
+#define RCC_SR REG32(RCC_BASE + 0x004)
+#define RCC_SR_PLL1RDY (1u << 8)
+#define RCC_CFGR1 REG32(RCC_BASE + 0x020)
+#define RCC_CFGR1_CPUSW_SHIFT 16                /* CPU clock: 00 HSI, 11 IC1 */
+#define RCC_CFGR1_CPUSWS_SHIFT 20               /* status of the switch */
+#define RCC_CPUSW_IC1 3u
+#define RCC_PLL1CFGR1 REG32(RCC_BASE + 0x080)
+#define RCC_PLL1CFGR1_DIVN(n) ((uint32_t)(n) << 8)   /* bits 19:8 */
+#define RCC_PLL1CFGR1_DIVM(m) ((uint32_t)(m) << 20)  /* bits 25:20 */
+#define RCC_PLL1CFGR1_SEL_HSI (0u << 28)
+#define RCC_PLL1CFGR2 REG32(RCC_BASE + 0x084)        /* fractional part */
+#define RCC_PLL1CFGR3 REG32(RCC_BASE + 0x088)
+#define RCC_PLL1CFGR3_MODSSRST (1u << 0)
+#define RCC_PLL1CFGR3_MODSSDIS (1u << 2)
+#define RCC_PLL1CFGR3_PDIV2(d) ((uint32_t)(d) << 24)
+#define RCC_PLL1CFGR3_PDIV1(d) ((uint32_t)(d) << 27)
+#define RCC_PLL1CFGR3_PDIVEN (1u << 30)
+#define RCC_IC1CFGR REG32(RCC_BASE + 0x0C4)
+#define RCC_IC1CFGR_INT(div) ((uint32_t)((div) - 1u) << 16) /* divider 1..256 */
+#define RCC_IC1CFGR_SEL_PLL1 (0u << 28)
+#define RCC_CSR REG32(RCC_BASE + 0x800)               /* control SET register */
+#define RCC_CCR REG32(RCC_BASE + 0x1000)              /* control CLEAR register */
+#define RCC_CR_PLL1ON (1u << 8)
+#define RCC_DIVENSR REG32(RCC_BASE + 0xA40)
+#define RCC_DIVEN_IC1 (1u << 0)
 #define RCC_CCIPR2 REG32(RCC_BASE + 0x148)
 #define RCC_CCIPR2_ETH1SEL_SHIFT 16          /* ETH1 PHY interface: bits 18:16 */
 #define RCC_CCIPR2_ETH1SEL_MASK (7u << 16)
