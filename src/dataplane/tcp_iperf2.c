@@ -513,6 +513,21 @@ static const struct pg_tcp_app_ops server_ops = {
 	.closed = srv_closed,
 };
 
+/* A finished server flow: its last latencies, then its end (the reporter prints then);
+ * the slot is free once both went. */
+static void srv_end(struct pg_lcore *lc, struct pg_tcp_flow *f)
+{
+	if (!post_hist(lc, f, f->last_ns))
+		return; /* ring full: next turn */
+	post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
+	if (f->state == PG_FLOW_DONE) {
+		if (f->hist && lc->nb_hfree < 64)
+			lc->hfree[lc->nb_hfree++] = f->hist;
+		f->hist = NULL;
+		f->state = PG_FLOW_FREE;
+	}
+}
+
 /* Until srv_connected adopts a connection it has no flow: only the handshake callback. */
 static const struct pg_tcp_app_ops listen_ops = {
 	.connected = srv_connected,
@@ -688,18 +703,8 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 			for (i = 0; i < PG_SERVER_SLOTS; i++) {
 				struct pg_tcp_flow *f = &lc->tflows[i];
 
-				if (f->state == PG_FLOW_END_PENDING) {
-					/* the last latencies go before the end (the reporter prints then) */
-					if (!post_hist(lc, f, f->last_ns))
-						continue;
-					post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
-					if (f->state == PG_FLOW_DONE) {
-						if (f->hist && lc->nb_hfree < 64)
-							lc->hfree[lc->nb_hfree++] = f->hist;
-						f->hist = NULL;
-						f->state = PG_FLOW_FREE;
-					}
-				}
+				if (f->state == PG_FLOW_END_PENDING)
+					srv_end(lc, f);
 			}
 		}
 
@@ -776,11 +781,11 @@ void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick)
 		struct pg_tcp_flow *f = &lc->tflows[i];
 
 		if (f->state == PG_FLOW_END_PENDING) {
-			post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
-			if (f->state == PG_FLOW_DONE)
-				f->state = PG_FLOW_FREE;
+			srv_end(lc, f);
 		} else if (tick && (f->state == PG_FLOW_RUN || f->state == PG_FLOW_FIN) && f->started) {
 			post_delta(lc, f, f->last_ns ? f->last_ns : now_ns, PG_MSG_FLOW_DELTA, 1);
+			if (f->hist)
+				swap_hist(lc, f, f->last_ns); /* trip-times bursts */
 		}
 	}
 }
