@@ -2,6 +2,7 @@
 # iperf2 over TCP on perfgen's userspace engine against real iperf 2.1.8 (kernel TCP).
 # Variant: client | client-parallel | server | server-parallel | client-impair | server-impair
 #          | client-trip | server-trip | client-peerdetect | server-peerdetect
+#          | server-trip-dual (server-trip against the server that speaks iperf3 and iperf2)
 # Byte counts must agree exactly: iperf 2.1.8 counts every byte of the stream, the
 # 60-byte client header included, at both ends, and so does perfgen.
 # trip: --trip-times (80-byte header, 92-byte burst headers with the write time): the
@@ -29,7 +30,7 @@ else
 	pg_ns_pair 100
 fi
 xopts=()
-case "$variant" in *-trip) xopts=(--trip-times) ;; *-peerdetect) xopts=(-X) ;; esac
+case "$variant" in *-trip | *-trip-dual) xopts=(--trip-times) ;; *-peerdetect) xopts=(-X) ;; esac
 
 # kernel iperf A -> B under the same conditions (the reference for impair); sets kr (bits/s).
 # Not in a $(...): the background server must stay in this shell's PG_PIDS for cleanup.
@@ -92,7 +93,9 @@ PY
 	;;
 server*)
 	pg_port_args "$NS_B" vB "$IP_B"
-	pg_bg "$NS_B" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
+	wire=(--wire iperf2)
+	[ "$variant" = server-trip-dual ] && wire=() # the two-protocol server (iperf3 + iperf2)
+	pg_bg "$NS_B" "$PERFGEN" "${wire[@]}" "${PG_PORT_ARGS[@]}" -s -1 -J > "$PG_TMP/pg.json" 2> "$PG_TMP/pg.err"
 	PG=$!
 	pg_wait_server $PG || { cat "$PG_TMP/pg.err"; die "perfgen server did not start"; }
 	zc=()
@@ -118,7 +121,7 @@ print(f"iperf client sent {sent} bytes in {len(per)} streams; perfgen server rec
       f"({e['sum_received']['bits_per_second']/1e6:.0f} Mbit/s)")
 assert len(e["streams"]) == n
 assert got == sent, f"byte counts disagree: server {got} != client {sent}"
-if variant.endswith("-trip"):
+if "-trip" in variant:
     writes = int(re.search(r"^\[\s*\d+\]\s+0\.0+-\s*[\d.]+ sec\s+\d+ Bytes\s+\d+ bits/sec\s+(\d+)/\d+",
                            text, re.M).group(1))
     lat = e["streams"][0]["receiver"]["perfgen"]["latency"]
