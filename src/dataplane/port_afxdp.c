@@ -243,7 +243,8 @@ static void afxdp_close(struct pg_port *port)
 	free(port);
 }
 
-/* Frames received without the XDP program's RX stamp (their latency used the TSC). */
+/* Frames received without the XDP program's RX stamp (their latency used the TSC), and
+ * the kernel's drops into the XSK rings. */
 static unsigned int afxdp_counters(struct pg_port *port, struct pg_port_counter *out,
 				   unsigned int max)
 {
@@ -257,7 +258,31 @@ static unsigned int afxdp_counters(struct pg_port *port, struct pg_port_counter 
 		v += atomic_load_explicit(&p->q[i].rx_no_ts, memory_order_relaxed);
 	out[0].name = "rx_without_timestamp";
 	out[0].value = v;
-	return 1;
+	if (max < 4)
+		return 1;
+	{
+		/* The kernel's own drops on the way into the XSK rings (XDP_STATISTICS): a full
+		 * RX ring or an empty fill ring means the lcore did not keep up (or lost its CPU). */
+		uint64_t drop = 0, full = 0, empty = 0;
+
+		for (i = 0; i < port->nb_queues; i++) {
+			struct xdp_statistics xs;
+			socklen_t sl = sizeof(xs);
+
+			if (p->q[i].xsk && !getsockopt(p->q[i].fd, SOL_XDP, XDP_STATISTICS, &xs, &sl)) {
+				drop += xs.rx_dropped;
+				full += xs.rx_ring_full;
+				empty += xs.rx_fill_ring_empty_descs;
+			}
+		}
+		out[1].name = "rx_xsk_dropped";
+		out[1].value = drop;
+		out[2].name = "rx_xsk_ring_full";
+		out[2].value = full;
+		out[3].name = "rx_xsk_fill_ring_empty";
+		out[3].value = empty;
+	}
+	return 4;
 }
 
 static const struct pg_port_ops afxdp_ops = {
