@@ -484,7 +484,15 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 	port->info.backend = "af_xdp";
 
 	mkdir(PG_RUN_DIR, 0755);
-	snprintf(p->pidfile, sizeof(p->pidfile), PG_RUN_DIR "/%s.pid", conf->ifname);
+	{
+		/* interface names repeat across network namespaces: the file is per namespace */
+		struct stat ns;
+
+		if (stat("/proc/self/ns/net", &ns))
+			ns.st_ino = 0;
+		snprintf(p->pidfile, sizeof(p->pidfile), PG_RUN_DIR "/net%lu-%s.pid",
+			 (unsigned long)ns.st_ino, conf->ifname);
+	}
 	rc = remove_stale(conf->ifname, ii.ifindex, p->pidfile);
 	if (rc == -EBUSY) {
 		snprintf(err, errlen, "--dev %s: another perfgen (see %s) is using this interface", conf->ifname, p->pidfile);

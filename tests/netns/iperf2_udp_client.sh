@@ -58,7 +58,7 @@ tot = sum(int(t) for _, t in finals[-streams:])
 lost = sum(int(l) for l, _ in finals[-streams:])
 print(f"iperf server: {len(finals)} final lines, lost {lost}, total {tot}")
 assert tot == sent + streams, f"iperf server total {tot} != {sent + streams}"
-assert lost == 0
+assert lost <= budget, f"iperf's own loss {lost} > budget {budget}"
 if variant == "triptimes":
     assert "trip-times" in text, "iperf server did not see trip-times"
 print("OK")
