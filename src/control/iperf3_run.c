@@ -195,6 +195,9 @@ static void stream_conf(const struct test *t, unsigned int i, struct pg_i3_strea
 	sc->counters_64bit = p->udp_counters_64bit;
 	sc->blksize = p->len;
 	sc->rate = p->bandwidth; /* 0 = unlimited (a client that wants 1 Mbit/s says so) */
+	/* the client's -C, where perfgen's engine has it (an unknown one is only a warning in
+	 * iperf3 too) */
+	sc->cc = !strcmp(p->congestion, "reno") ? 1 : !strcmp(p->congestion, "cubic") ? 2 : 0;
 	sc->max_bytes = sc->sender ? stream_limit(p, k, senders) : 0;
 }
 
@@ -379,7 +382,8 @@ static void fill_results(struct test *t, struct pg_iperf3_results *r)
 	r->sender_has_retransmits = !senders ? -1 : t->p.udp ? 0 : 1;
 	if (!t->p.udp)
 		snprintf(r->congestion_used, sizeof(r->congestion_used), "%s",
-			 t->e->o->cc ? t->e->o->cc : "cubic");
+			 !strcmp(t->p.congestion, "reno") || !strcmp(t->p.congestion, "cubic") ?
+			 t->p.congestion : t->e->o->cc ? t->e->o->cc : "cubic");
 }
 
 static json_t *conn_json(struct test *t, const struct i3_stream *s)

@@ -72,7 +72,7 @@ struct pg_i3_stream_conf {
 	uint8_t sender;
 	uint8_t udp;
 	uint8_t counters_64bit;
-	uint8_t pad;
+	uint8_t cc;                 /* TCP: 0 = the engine's default, 1 = reno, 2 = cubic (-C) */
 	uint32_t blksize;           /* TCP block / UDP payload length */
 	uint64_t rate;              /* bits/s; 0 = unlimited */
 	uint64_t max_bytes;         /* sender: bytes to send after the cookie; 0 = until STOP */

@@ -275,12 +275,16 @@ static void s_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_t 
 			}
 		}
 		s->kind = PG_I3_WAIT;
-		s->rx_total = PG_IPERF3_COOKIE_LEN;
-		/* fall through: bytes behind the cookie go up too (main sorts them out) */
+		s->rx_total = PG_IPERF3_COOKIE_LEN + len;
+		/* bytes behind the cookie go up too (main sorts them out) */
 		if (len)
 			ctrl_bytes(lc, s, p, len);
 		return;
 	case PG_I3_WAIT:
+		/* a data stream's first payload may beat the main thread's ATTACH: counted then */
+		s->rx_total += len;
+		ctrl_bytes(lc, s, p, len);
+		return;
 	case PG_I3_CTRL:
 		ctrl_bytes(lc, s, p, len);
 		return;
@@ -640,7 +644,12 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				s->sc = d.u.sc;
 				s->limit = 0;
 				s->run_off = 0;
+				if (d.u.sc.cc && s->c)
+					pg_tcp_conn_set_cc(s->c, d.u.sc.cc == 1 ? &pg_tcp_cc_reno : &pg_tcp_cc_cubic);
 				s->running = !d.u.sc.sender;
+				if (s->running)
+					atomic_store_explicit(&s->cnt.bytes, s->rx_total - PG_IPERF3_COOKIE_LEN,
+							      memory_order_relaxed);
 			} else if (s->kind == PG_I3_USTREAM && d.u.sc.udp) {
 				uint32_t ip = s->sc.peer_ip;
 				uint16_t sp = s->sc.sport, dp = s->sc.dport;
