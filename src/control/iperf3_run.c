@@ -852,6 +852,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 
 		switch (u.type) {
 		case PG_I3_UP_CONNECTED:
+			print_client_header(t);
 			break;
 		case PG_I3_UP_BYTES:
 			if (u.slot == t->ctrl_slot)
@@ -985,7 +986,6 @@ int pg_i3_client(struct pg_i3_env *e)
 	}
 	t->ctrl_slot = 0;
 	t->intervals = json_array();
-	print_client_header(t);
 	if (e->launch(e->launch_arg)) {
 		fprintf(stderr, "perfgen: cannot start the dataplane lcore\n");
 		goto out;
