@@ -1566,6 +1566,8 @@ int pg_i3_server(struct pg_i3_env *e)
 
 		if (st > nstop) {
 			nstop = st;
+			/* SERVER_TERMINATE first, then the streams close in order (a client
+			 * writing into a reset stream would report that instead) */
 			for (k = 0; k < MAX_TESTS; k++)
 				if (sv->tests[k]) {
 					pg_iperf3_ctrl_terminate(sv->tests[k]->c);
@@ -1574,7 +1576,7 @@ int pg_i3_server(struct pg_i3_env *e)
 			sleep_ms(50);
 			for (k = 0; k < MAX_TESTS; k++)
 				if (sv->tests[k])
-					test_close(sv, k, 1);
+					test_close(sv, k, 0);
 			break;
 		}
 		if (atomic_load(&e->lc->done)) {
@@ -1592,7 +1594,7 @@ int pg_i3_server(struct pg_i3_env *e)
 			break;
 		sleep_ms(1);
 	}
-	sleep_ms(100); /* let the lcore send the last FINs */
+	sleep_ms(300); /* let the lcore send the last FINs and see them answered */
 	if (sv->n_busy + sv->n_bad_cookie + sv->n_vanished + sv->n_protocol + sv->n_idle + sv->n_early_close)
 		fprintf(stderr, "perfgen: iperf3 server: %u tests; refused busy %" PRIu64 ", bad cookie %" PRIu64
 			", vanished %" PRIu64 ", protocol errors %" PRIu64 ", silent %" PRIu64 ", closed early %" PRIu64 "\n",

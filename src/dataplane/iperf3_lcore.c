@@ -808,8 +808,9 @@ void *pg_i3_lcore_main(void *arg)
 			pg_tcp_attach_sndbuf(s->c, l->ctrl_bufs[s->ctrl_buf], PG_I3_CTRL_SNDBUF);
 		}
 	}
-	while (!atomic_load_explicit(lc->stop, memory_order_relaxed) &&
-	       !atomic_load_explicit(&l->ended, memory_order_relaxed)) {
+	/* Ctrl-C is the main thread's to handle (TERMINATE messages, closing in order); it
+	 * sets ended when everything is out */
+	while (!atomic_load_explicit(&l->ended, memory_order_relaxed)) {
 		uint64_t now_ns;
 		unsigned int work = 0;
 
