@@ -108,8 +108,10 @@ PY
 ip netns exec "$NS_A" timeout 30 iperf3 -c "$IP_B" -t 1 -J > "$PG_TMP/c.json" 2>&1 || { cat "$PG_TMP/c.json"; die "iperf3 after the bad clients failed"; }
 sleep 0.5
 kill -INT $S
-for _ in $(seq 1 50); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
+wait $S
+src=$?
 cat "$PG_TMP/s.err"
+[ $src -eq 0 ] || die "perfgen -s exited $src after Ctrl-C"
 python3 - "$PG_TMP/c.json" "$PG_TMP/s.err" <<'PY' || die "robustness check"
 import json, re, sys
 c = json.load(open(sys.argv[1])); err = open(sys.argv[2]).read()
