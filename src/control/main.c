@@ -18,6 +18,9 @@
 #include "iperf2.h"
 #include "msg.h"
 #include "port_pcap.h"
+#include "latclock.h"
+#include "ptp.h"
+#include "export.h"
 #ifdef PG_HAVE_DPDK
 #include "port_dpdk.h"
 #endif
@@ -95,12 +98,16 @@ struct run {
 	struct pg_capture *cap;     /* --pcap-out */
 	struct pg_replay *replay;   /* perfgen replay */
 	uint8_t *tcp_img;           /* TCP client: one write of the stream */
+	uint64_t *tcp_bt;           /* TCP client --trip-times: burst write-time rings */
 	const char *replay_path;
 	atomic_uint flows_left;
 	int i3_launched;
 	char lcore_str[64];
 	struct pg_report_counter extra[4]; /* counters from outside the lcores (analyze) */
 	unsigned int nb_extra;
+	struct pg_latclock latclk;  /* trip-time clock facts (--ptp) */
+	struct pg_ptp *ptp;
+	struct pg_export *export;   /* --histograms, --hdr-log, --csv, --json-stream */
 };
 
 static int setup_lcores(struct run *r)
@@ -148,6 +155,7 @@ static int setup_lcores(struct run *r)
 			return fail("%s", "out of memory for lcore rings");
 		lc->ring = r->rings[i];
 		lc->hist_ret = r->hret[i];
+		lc->latclk = &r->latclk;
 	}
 	return 0;
 }
@@ -376,6 +384,42 @@ static void report_conf(struct run *r, struct pg_report_conf *rc, enum pg_role r
 	rc->cc = r->o.cc ? r->o.cc : "cubic";
 	rc->counters = read_counters;
 	rc->counters_arg = r;
+	rc->latclk = &r->latclk;
+	rc->export = r->export;
+}
+
+/* Trip-time clock: receive timestamp source, and --ptp's client thread. */
+static int setup_latclock(struct run *r)
+{
+	char err[512];
+
+	r->latclk.rx_source = "tsc";
+	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
+	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
+	    r->o.warmup_intervals || r->o.loss_threshold) {
+		struct pg_export_conf ec = {
+			.histograms = r->o.histograms, .hdr_log = r->o.hdr_log, .csv = r->o.csv,
+			.json_stream = r->o.json_stream, .warmup_intervals = r->o.warmup_intervals,
+			.loss_threshold = r->o.loss_threshold,
+		};
+
+		r->export = pg_export_open(&ec, err, sizeof(err));
+		if (!r->export)
+			return fail("%s", err);
+	}
+	if (!r->o.ptp)
+		return 0;
+	if (r->o.client && (!r->o.trip_times || !r->o.udp))
+		return fail("--ptp %s: goes with -u --trip-times (it corrects one-way delays)", r->o.ptp);
+	r->ptp = pg_ptp_open(r->o.ptp, &r->latclk, err, sizeof(err));
+	if (!r->ptp)
+		return fail("%s", err);
+	if (pg_ptp_start(r->ptp, 5000, err, sizeof(err)))
+		return fail("%s", err);
+	pg_ptp_describe(r->ptp, err, sizeof(err));
+	fprintf(r->o.json || r->o.json_stream ? stderr : stdout, "%s\n", err);
+	return 0;
 }
 
 /*
@@ -387,7 +431,7 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 	struct pg_i2_client_params p;
 	uint8_t hdr[PG_I2_TCP_HDR_MAX];
 	uint32_t buflen = r->o.len_set ? r->o.len : PG_I2_TCP_DEFAULT_BUFLEN, hdrlen;
-	unsigned int i, k;
+	unsigned int i, k, bt_used = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.num_threads = r->o.parallel;
@@ -395,11 +439,23 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 	p.buflen = r->o.len_set ? r->o.len : 0;
 	p.amount_bytes = r->o.bytes;
 	p.duration_cs = (uint32_t)(r->o.duration * 100);
-	p.trip_times = 0; /* --trip-times over TCP: not yet (burst headers) */
+	p.trip_times = r->o.trip_times;
+	p.peer_detect = r->o.peer_detect;
 	p.start_ns = realtime_ns();
 	hdrlen = pg_i2_tcp_client_hdr(hdr, &p);
 	if (buflen < hdrlen)
 		buflen = hdrlen;
+	if (p.trip_times && buflen < PG_I2_TCP_BURST_HDR)
+		buflen = PG_I2_TCP_BURST_HDR; /* a burst holds at least its header */
+	if (p.trip_times) {
+		unsigned int nf = 0;
+
+		for (i = 0; i < r->nb_dp; i++)
+			nf += r->lc[i].nb_cflows;
+		r->tcp_bt = calloc((size_t)nf * PG_TCP_TRIP_RING, sizeof(*r->tcp_bt));
+		if (!r->tcp_bt)
+			return fail("%s", "out of memory");
+	}
 	r->tcp_img = malloc(buflen);
 	if (!r->tcp_img)
 		return fail("%s", "out of memory");
@@ -411,6 +467,9 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 		lc->tcp_img = r->tcp_img;
 		lc->tcp_hdrlen = hdrlen;
 		lc->tcp_buflen = buflen;
+		lc->tcp_trip = (uint8_t)p.trip_times;
+		lc->tcp_peer_detect = (uint8_t)p.peer_detect;
+		lc->tcp_start_ns = p.start_ns;
 		e = pg_tcp_lcore_init(lc, lc->nb_cflows + 4, r->o.cc);
 		if (e)
 			return fail("TCP engine setup failed: %s", strerror(-e));
@@ -428,6 +487,8 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 			f->state = PG_FLOW_RUN;
 			f->amount = r->o.bytes;
 			f->end_tsc = r->o.bytes ? 0 : pg_ns_to_tsc(&r->tsc, dur_ns);
+			if (r->tcp_bt)
+				f->bt = r->tcp_bt + (size_t)(bt_used++) * PG_TCP_TRIP_RING;
 		}
 	}
 	return 0;
@@ -629,54 +690,110 @@ static int run_server(struct run *r)
 }
 
 /*
- * perfgen analyze FILE: the server loop itself runs over the capture (port_pcap.c), so
+ * perfgen analyze FILE: the server loops themselves run over the capture (port_pcap.c), so
  * the figures are the ones a live perfgen -s would have printed for that traffic, with
- * receive times taken from the capture.
+ * receive times taken from the capture. Two passes over the file: iperf2 UDP (the UDP
+ * server loop), then iperf2 TCP (the client->server byte streams tracked passively,
+ * tcp_passive.c); each prints the report of the tests it found.
  */
-static int run_analyze(struct run *r, const char *path)
+static int analyze_pass(struct run *r, const char *path, int tcp, int *found, uint64_t *frames)
 {
 	struct pg_report_conf rc;
+	struct pg_lcore *lc = &r->lc[0];
 	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
-	uint64_t frames, skipped, bad;
+	uint64_t skipped, bad, t0, t1;
 	char err[320];
 	int e;
 
 	r->port = pg_pcap_port_open(path, err, sizeof(err));
 	if (!r->port)
 		return fail("analyze %s", err);
+	r->o.udp = !tcp;
 	report_conf(r, &rc, PG_ROLE_SERVER);
+	rc.offline = 1;
 	r->rep = pg_reporter_create(&rc, r->rings, r->hret, 1);
-	if (!r->rep || alloc_hists(r))
+	if (!r->rep || (!r->hists && alloc_hists(r)))
 		return fail("%s", "out of memory");
-	r->lc[0].port = r->port;
-	r->lc[0].q = r->port->queue[0];
-	r->lc[0].server_ports[0] = port;
-	r->lc[0].nb_server_ports = 1;
-	r->lc[0].sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*r->lc[0].sflows) * PG_SERVER_SLOTS);
-	if (!r->lc[0].sflows)
-		return fail("%s", "out of memory");
-	memset(r->lc[0].sflows, 0, sizeof(*r->lc[0].sflows) * PG_SERVER_SLOTS);
+	memset(&lc->stats, 0, sizeof(lc->stats));
+	atomic_store(&lc->done, 0);
+	atomic_store(&g_stop, 0);
+	lc->port = r->port;
+	lc->q = r->port->queue[0];
+	lc->offline = 1;
+	atomic_store(&lc->offline_now_ns, 0);
+	if (tcp) {
+		lc->tcp_port = port;
+		if (!lc->passive)
+			lc->passive = pg_tcp_passive_alloc();
+		if (!lc->passive)
+			return fail("%s", "out of memory");
+	} else {
+		lc->server_ports[0] = port;
+		lc->nb_server_ports = 1;
+		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+		if (!lc->sflows)
+			return fail("%s", "out of memory");
+		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	}
 	pg_reporter_start(r->rep, 0);
-	e = pg_lcore_launch(&r->lc[0], pg_udp_server_main);
+	t0 = realtime_ns();
+	e = pg_lcore_launch(lc, tcp ? pg_tcp_passive_main : pg_udp_server_main);
 	if (e)
 		return fail("cannot start the analysis thread: %s", strerror(-e));
 	while (!pg_pcap_port_eof(r->port) && !atomic_load(&g_stop)) {
-		pg_reporter_poll(r->rep, realtime_ns());
-		sleep_ns(POLL_NS);
+		pg_reporter_poll(r->rep, atomic_load_explicit(&lc->offline_now_ns, memory_order_acquire));
+		sleep_ns(1000000); /* 1 ms: also the resolution of the rate printed below */
 	}
+	t1 = realtime_ns();
 	sleep_ns(3 * POLL_NS); /* let the loop post what it counted last */
 	atomic_store(&g_stop, 1);
-	pthread_join(r->lc[0].thread, NULL);
-	pg_pcap_port_counts(r->port, &frames, &skipped, &bad);
+	pthread_join(lc->thread, NULL);
+	pg_pcap_port_counts(r->port, frames, &skipped, &bad);
+	/* the rate of the pass itself (start-up and TSC calibration excluded): the benchmark */
+	fprintf(stderr, "perfgen: analyze %s pass: %llu frames in %.1f ms (%.2f Mpps on one core)\n",
+		tcp ? "TCP" : "UDP", (unsigned long long)*frames, (double)(t1 - t0) / 1e6,
+		t1 > t0 ? (double)*frames * 1e3 / (double)(t1 - t0) : 0.0);
 	r->extra[0].name = "pcap_not_ethernet";
 	r->extra[0].value = skipped;
 	r->extra[1].name = "pcap_bad_records";
 	r->extra[1].value = bad;
 	r->nb_extra = 2;
+	/* prints the tests the pass found; a pass that found none prints nothing */
 	pg_reporter_finish(r->rep, realtime_ns());
-	if (!pg_reporter_tests_done(r->rep)) {
+	*found = pg_reporter_tests_done(r->rep) > 0;
+	return 0;
+}
+
+static int run_analyze(struct run *r, const char *path)
+{
+	int found_udp = 0, found_tcp = 0, rc;
+	uint64_t frames = 0;
+
+	rc = analyze_pass(r, path, 0, &found_udp, &frames);
+	if (rc)
+		return rc;
+	if (!found_udp || r->lc[0].stats.rx_not_ours) { /* non-UDP frames: look for TCP tests */
+		struct pg_reporter *udp_rep = r->rep;
+		struct pg_port *udp_port = r->port;
+
+		rc = analyze_pass(r, path, 1, &found_tcp, &frames);
+		if (!found_tcp) { /* report (and free) through the UDP pass's objects */
+			if (r->rep)
+				pg_reporter_free(r->rep);
+			if (r->port)
+				pg_port_close(r->port);
+			r->rep = udp_rep;
+			r->port = udp_port;
+		} else {
+			pg_reporter_free(udp_rep);
+			pg_port_close(udp_port);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!found_udp && !found_tcp) {
 		if (!r->o.json)
-			printf("no iperf2 UDP test found in %llu frames of %s\n", (unsigned long long)frames, path);
+			printf("no iperf2 test found in %llu frames of %s\n", (unsigned long long)frames, path);
 		pg_reporter_print_empty(r->rep, realtime_ns());
 	}
 	return 0;
@@ -991,6 +1108,10 @@ static void cleanup(struct run *r)
 	unsigned int i;
 
 	stop_capture(r);
+	pg_ptp_free(r->ptp);
+	r->ptp = NULL;
+	pg_export_close(r->export);
+	r->export = NULL;
 	if (r->replay)
 		atomic_store(&r->replay->stop, 1);
 	pg_port_close(r->port);
@@ -998,6 +1119,7 @@ static void cleanup(struct run *r)
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
 	free(r->tcp_img);
+	free(r->tcp_bt);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
 		if (r->lc[i].i3) {
 			pg_ring_free(r->lc[i].i3->up);
@@ -1008,6 +1130,7 @@ static void cleanup(struct run *r)
 		free(r->lc[i].cflows);
 		free(r->lc[i].sflows);
 		free(r->lc[i].tflows);
+		free(r->lc[i].passive);
 		if (r->lc[i].tcp)
 			pg_tcp_lcore_free(&r->lc[i]);
 		pg_ring_free(r->rings[i]);
@@ -1030,21 +1153,23 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "analyze")) {
 		/* perfgen analyze FILE [options]: argv[2] takes getopt's program-name slot. */
 		if (argc < 3 || argv[2][0] == '-') {
-			fprintf(stderr, "perfgen: usage: perfgen analyze FILE.pcap|pcapng [-J] [-p PORT]\n");
+			fprintf(stderr, "perfgen: usage: perfgen analyze FILE.pcap|pcapng [-J] [-i SEC] [-p PORT]\n");
 			return 2;
 		}
 		if (pg_opts_parse(&r.o, argc - 2, argv + 2, err, sizeof(err))) {
 			fprintf(stderr, "perfgen: analyze: %s\n", err);
 			return 2;
 		}
-		if (r.o.interval > 0)
-			return fail("%s", "analyze: -i is not supported yet (intervals follow the live clock); the final report covers the capture");
+		if (r.o.json_stream)
+			r.o.json = 1;
 		r.o.server = 1;
 		rc = setup_lcores(&r);
 		if (!rc) {
 			pg_tsc_calibrate(&r.tsc, 50);
-			rc = run_analyze(&r, argv[2]);
+			rc = setup_latclock(&r);
 		}
+		if (!rc)
+			rc = run_analyze(&r, argv[2]);
 		cleanup(&r);
 		return rc;
 	}
@@ -1094,6 +1219,8 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.client == !r.o.server)
 		return fail("%s", "give exactly one of -c HOST (client) or -s (server); see --help");
+	if (r.o.json_stream)
+		r.o.json = 1; /* the same reports, streamed as events */
 	if (strcmp(r.o.wire, "iperf2") && strcmp(r.o.wire, "iperf3"))
 		return fail("--wire %s: expected iperf2 or iperf3", r.o.wire);
 	/* A server without --wire answers iperf3 on 5201 and iperf2 on 5001 (TCP, or UDP with
@@ -1136,6 +1263,8 @@ int main(int argc, char **argv)
 	rc = open_port(&r);
 	if (!rc)
 		rc = start_capture(&r);
+	if (!rc)
+		rc = setup_latclock(&r);
 	if (rc)
 		goto out;
 

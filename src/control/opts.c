@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_kind { K_FLAG, K_STR, K_U32, K_DOUBLE, K_RATE, K_SIZE, K_U64 };
+enum opt_kind { K_FLAG, K_STR, K_U32, K_DOUBLE, K_RATE, K_SIZE, K_U64, K_OPTSTR };
 
 struct opt_def {
 	const char *name;
@@ -44,6 +44,14 @@ static const struct opt_def defs[] = {
 	{ "max-clients", 0, K_U32, F(max_clients), 1, 64, "N", "iperf3 server: tests served at once; more get the busy answer (default 8)" },
 	{ "congestion", 'C', K_STR, F(cc), 0, 0, "ALGO", "TCP congestion control of the userspace engine: cubic (default) or reno" },
 	{ "trip-times", 0, K_FLAG, F(trip_times), 0, 0, NULL, "stamp send time for one-way latency (clocks must be synced)" },
+	{ "peer-detect", 'X', K_FLAG, F(peer_detect), 0, 0, NULL, "TCP client: wait for the server's header ack before sending data (iperf2 -X)" },
+	{ "histograms", 0, K_OPTSTR, F(histograms), 0, 0, "[=W,N]", "server: iperf2-style latency histogram lines per interval and at the end; bin width W with u or m (default 100u), N bins (default 10000)" },
+	{ "hdr-log", 0, K_STR, F(hdr_log), 0, 0, "FILE", "write latency histograms to FILE as an HdrHistogram interval log (v1.3, compressed): one line per stream per interval (per test without -i), values in ns" },
+	{ "csv", 0, K_STR, F(csv), 0, 0, "FILE", "write one CSV row per stream per interval and a final one (throughput, loss, jitter, latency percentiles)" },
+	{ "json-stream", 0, K_FLAG, F(json_stream), 0, 0, NULL, "JSON as it happens: one object per line, {\"event\":\"start\"|\"interval\"|\"loss\"|\"end\",\"data\":...} (iperf3 3.17 style)" },
+	{ "warmup-intervals", 0, K_U32, F(warmup_intervals), 0, 1000000, "N", "server: no loss events for the first N intervals" },
+	{ "loss-threshold", 0, K_U64, F(loss_threshold), 0, 1e15, "N", "server: a loss event needs more than N datagrams lost in an interval (default 0)" },
+	{ "ptp", 0, K_STR, F(ptp), 0, 0, "UDS_PATH", "with --trip-times: read ptp4l's offset from its management socket (uds_address) and correct one-way delays by it when the clock is free-running" },
 	{ "json", 'J', K_FLAG, F(json), 0, 0, NULL, "JSON output in iperf3's schema" },
 	{ "one-off", '1', K_FLAG, F(one_off), 0, 0, NULL, "server: exit after the first test" },
 	{ "pcap-out", 0, K_STR, F(pcap_out), 0, 0, "FILE", "write what perfgen sends and receives to FILE (pcapng, from a writer thread; see --pcap-snaplen, --pcap-ring)" },
@@ -142,6 +150,9 @@ static int set_value(struct pg_opts *o, const struct opt_def *d, const char *arg
 	case K_FLAG:
 		*(int *)p = 1;
 		return 0;
+	case K_OPTSTR:
+		*(const char **)p = arg ? arg : "";
+		return 0;
 	case K_STR:
 		if (d->off == F(dpdk)) {
 			/* repeatable: one device per dataplane lcore (e.g. one net_af_xdp per queue) */
@@ -215,7 +226,8 @@ int pg_opts_parse(struct pg_opts *o, int argc, char **argv, char *err, size_t er
 	sopts[k++] = ':';
 	for (i = 0; i < NB_DEFS; i++) {
 		lopts[i].name = defs[i].name;
-		lopts[i].has_arg = defs[i].kind == K_FLAG ? no_argument : required_argument;
+		lopts[i].has_arg = defs[i].kind == K_FLAG ? no_argument :
+				   defs[i].kind == K_OPTSTR ? optional_argument : required_argument;
 		lopts[i].flag = NULL;
 		lopts[i].val = 256 + (int)i;
 		if (defs[i].short_name) {

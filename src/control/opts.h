@@ -37,6 +37,13 @@ struct pg_opts {
 	uint32_t parallel;  /* -P */
 	double interval;    /* -i */
 	int trip_times;
+	int peer_detect;    /* -X (TCP client) */
+	const char *ptp;    /* --ptp UDS_PATH */
+	const char *histograms; /* --histograms[=W,N]: NULL off, "" defaults */
+	const char *hdr_log, *csv;
+	int json_stream;
+	uint32_t warmup_intervals;
+	uint64_t loss_threshold;
 	int json;
 	int one_off;        /* -1 */
 	int no_peer;        /* --no-peer */

@@ -20,6 +20,7 @@
 
 struct pg_ring;
 struct pg_hist;
+struct pg_latclock;
 struct pg_redirect;
 struct pg_capture;
 struct pg_replay;
@@ -64,6 +65,10 @@ struct pg_client_flow {
 	struct pg_flow_counters c, posted;
 	uint64_t first_ns, last_ns;
 	uint8_t tmpl[PG_UDP_FRAME_HDR_LEN + 160];
+	/* perfgen-to-perfgen trip-time block (pgts.h): ns below the us, our PTP offset */
+	uint8_t pgts;
+	int64_t ptp_off;           /* refreshed once per burst from the lcore's latclock */
+	uint32_t ptp_bound;
 } __attribute__((aligned(PG_CACHE_LINE)));
 
 /* Server side of one client flow, in a per-lcore table keyed by the 4-tuple. */
@@ -83,6 +88,9 @@ struct pg_server_flow {
 	int64_t lat_min, lat_max, lat_sum;
 	long double lat_sumsq;
 	uint64_t lat_cnt;
+	int64_t peer_off;          /* the sender's PTP offset (pgts.h), when peer_has */
+	uint32_t peer_bound;
+	uint8_t peer_has;
 	struct pg_hist *hist;      /* current latency histogram, NULL when none free */
 	uint8_t ack[128];          /* the AckFIN, kept to answer FIN retries */
 } __attribute__((aligned(PG_CACHE_LINE)));
@@ -110,7 +118,21 @@ struct pg_tcp_flow {
 	uint32_t hgot, hneed;
 	uint8_t hbuf[128];
 	uint8_t sndbuf[64];        /* the CLIENTHDRACK goes out through the engine's copy mode */
+	/* --trip-times. Client: burst write times, a ring indexed by burst number (retransmitted
+	 * bursts are regenerated with their first write time). Server: the current burst. */
+	uint64_t *bt;
+	uint64_t bt_next;
+	uint8_t trip;              /* server: bursts are being timed */
+	uint8_t wait_ack;          /* client -X: data waits for the server's CLIENTHDRACK */
+	uint8_t ackgot;
+	uint8_t ackbuf[20];
+	uint32_t bgot;
+	uint64_t bpos, bend, bexp, bwrite_ns;
+	uint8_t bhdr[52];
+	struct pg_hist *hist;      /* server: burst latencies, swapped to the reporter */
 } __attribute__((aligned(PG_CACHE_LINE)));
+
+#define PG_TCP_TRIP_RING 1024      /* client: burst write times kept per stream */
 
 struct pg_lcore_stats {        /* lcore-wide drop counters, read by the reporter at exit */
 	_Atomic uint64_t rx_frames, rx_not_ours, rx_bad_frame, rx_bad_hdr, rx_stale_fin;
@@ -132,6 +154,11 @@ struct pg_lcore {
 	atomic_int *stop;          /* set by main on Ctrl-C / end */
 	atomic_int done;
 	uint64_t tick_cyc;         /* post deltas every tick */
+	/* perfgen analyze: ticks follow the capture's clock (so -i intervals are the capture's),
+	 * the loop waits for the reporter instead of letting a delta slip to a later tick, and
+	 * offline_now_ns tells the reporter how far the capture has been read */
+	uint8_t offline;
+	_Atomic uint64_t offline_now_ns;
 	struct pg_redirect *redir; /* frames for flows of other lcores; NULL with one lcore */
 	struct pg_capture *cap;    /* --pcap-out; NULL when off */
 	struct pg_replay *replay;  /* perfgen replay */
@@ -151,7 +178,10 @@ struct pg_lcore {
 	struct pg_tcp_flow *tflows;     /* client: nb_cflows; server: PG_SERVER_SLOTS */
 	const uint8_t *tcp_img;         /* client: one write (header + pattern) */
 	uint32_t tcp_hdrlen, tcp_buflen;
+	uint8_t tcp_trip, tcp_peer_detect;  /* client: --trip-times bursts, -X */
+	uint64_t tcp_start_ns;          /* client: test start in the header (trip-times) */
 	uint16_t tcp_port;              /* server: listening port */
+	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 
 	/* iperf3 (iperf3_lcore.c): connections, streams and the rings to the main thread */
 	struct pg_i3_lcore *i3;
@@ -163,6 +193,8 @@ struct pg_lcore {
 	struct pg_hist *hfree[64];      /* local stash of empty histograms */
 	unsigned int nb_hfree;
 
+	struct pg_latclock *latclk;     /* trip-time clock correction (--ptp); NULL = none */
+
 	struct pg_lcore_stats stats;
 } __attribute__((aligned(PG_CACHE_LINE)));
 
@@ -171,6 +203,9 @@ void *pg_udp_client_main(void *arg);
 void *pg_udp_server_main(void *arg);
 void *pg_tcp_client_main(void *arg);
 void *pg_tcp_server_main(void *arg);
+/* perfgen analyze over a capture: TCP streams to lc->tcp_port, tracked passively */
+void *pg_tcp_passive_alloc(void);
+void *pg_tcp_passive_main(void *arg);
 
 /*
  * The iperf2 servers as parts of another loop (the iperf3 lcore serves both protocols):

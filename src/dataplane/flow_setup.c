@@ -4,6 +4,9 @@
 
 #include <errno.h>
 
+#include "latclock.h"
+#include "pgts.h"
+
 void pg_dp_tx_prefill(uint8_t *buf, uint32_t len)
 {
 	memset(buf, 0, len < PG_UDP_FRAME_HDR_LEN ? len : PG_UDP_FRAME_HDR_LEN);
@@ -55,6 +58,14 @@ int pg_client_flow_init(struct pg_client_flow *f, const struct pg_lcore *lc,
 	pg_udp_frame_build(f->tmpl, lc->local_mac, lc->peer_mac, lc->local_ip, lc->peer_ip,
 			   sport, dport, p->tos, (uint16_t)payload_len);
 	memcpy(f->tmpl + PG_UDP_FRAME_HDR_LEN, hdr, sizeof(hdr));
+	/* perfgen's trip-time block where iperf2 reads nothing (pgts.h) */
+	f->pgts = p->trip_times && payload_len >= PG_PGTS_MIN_PAYLOAD;
+	f->ptp_bound = PG_PGTS_NO_BOUND;
+	if (f->pgts) {
+		uint32_t magic = htonl(PG_PGTS_MAGIC);
+
+		memcpy(f->tmpl + PG_UDP_FRAME_HDR_LEN + PG_PGTS_OFF, &magic, 4);
+	}
 	f->copy_len = PG_UDP_FRAME_HDR_LEN + (payload_len < 160 ? payload_len : 160);
 	f->csum0 = template_csum(f, lc, payload_len);
 	f->csum0_first = template_csum(f, lc, f->first_payload_len);

@@ -168,16 +168,18 @@ static void sleep_ms(long ms)
 }
 
 /*
- * ARP for the next hop from the main lcore through queue 0, before any dataplane lcore
- * runs. Requests every 200 ms; answers ARP/ICMP meanwhile so a peer resolving us in
- * parallel succeeds too.
+ * ARP for the next hop from the main lcore, before any dataplane lcore runs: requests go
+ * out of queue 0 every 200 ms; the answer may come back on any queue (the peer's kernel
+ * picks its TX queue, and so our RX queue, by the CPU it runs on), so all are polled.
+ * ARP/ICMP are answered meanwhile so a peer resolving us in parallel succeeds too.
  */
 static int dpdk_resolve(struct pg_port *port, uint32_t dst, uint8_t mac[6], int timeout_ms)
 {
 	struct dpdk_priv *p = port->priv;
-	struct pg_port_queue *q = &p->q[0];
+	struct pg_port_queue *q0 = &p->q[0];
 	uint32_t mask = port->info.prefix_len ? htonl(~0u << (32 - port->info.prefix_len)) : 0;
 	uint32_t target = dst;
+	unsigned int nq = port->nb_queues ? port->nb_queues : 1;
 	int waited = 0;
 
 	if ((dst & mask) != (port->info.ip4 & mask)) {
@@ -186,27 +188,32 @@ static int dpdk_resolve(struct pg_port *port, uint32_t dst, uint8_t mac[6], int 
 		target = p->gw4;
 	}
 	while (waited <= timeout_ms) {
-		struct pg_pkt pk[PG_PORT_BURST];
-		unsigned int n, i;
+		unsigned int qi;
 
 		if (waited % 200 == 0) {
 			struct pg_pkt req;
 
-			if (ctrl_alloc(q, &req)) {
+			if (ctrl_alloc(q0, &req)) {
 				req.len = (uint32_t)pg_arp_request(req.data, port->info.mac,
 								   port->info.ip4, target);
-				if (dpdk_tx_burst(q, &req, 1) != 1)
-					dpdk_free(q, &req, 1);
+				if (dpdk_tx_burst(q0, &req, 1) != 1)
+					dpdk_free(q0, &req, 1);
 			}
 		}
-		n = dpdk_rx_burst(q, pk, PG_PORT_BURST);
-		for (i = 0; i < n; i++) {
-			if (pg_arp_learn(pk[i].data, pk[i].len, target, mac)) {
-				dpdk_free(q, &pk[i], n - i);
-				return 0;
+		for (qi = 0; qi < nq; qi++) {
+			struct pg_port_queue *q = &p->q[qi];
+			struct pg_pkt pk[PG_PORT_BURST];
+			unsigned int n, i;
+
+			n = dpdk_rx_burst(q, pk, PG_PORT_BURST);
+			for (i = 0; i < n; i++) {
+				if (pg_arp_learn(pk[i].data, pk[i].len, target, mac)) {
+					dpdk_free(q, &pk[i], n - i);
+					return 0;
+				}
+				dpdk_rx_other(q, &pk[i]);
+				dpdk_free(q, &pk[i], 1);
 			}
-			dpdk_rx_other(q, &pk[i]);
-			dpdk_free(q, &pk[i], 1);
 		}
 		sleep_ms(10);
 		waited += 10;

@@ -14,6 +14,8 @@
 #include "frame.h"
 #include "tcp.h"
 #include "iperf2_tcp.h"
+#include "hist.h"
+#include "ring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -124,14 +126,26 @@ static uint64_t lead_of(struct pg_tcp_conn *c)
 
 	pg_tcp_conn_info(c, &ti);
 	l = 2ull * ti.cwnd;
-	return l < LEAD_MIN ? LEAD_MIN : l > LEAD_MAX ? LEAD_MAX : l;
+	l = l < LEAD_MIN ? LEAD_MIN : l > LEAD_MAX ? LEAD_MAX : l;
+	return l;
 }
 
-static int cli_connected(struct pg_tcp_conn *c, void *arg)
+/* Trip-times: the released stream may not run further ahead of the acknowledged point
+ * than the ring of burst write times reaches back. */
+static uint64_t lead_for(struct pg_tcp_flow *f, struct pg_tcp_conn *c)
 {
-	struct pg_tcp_flow *f = arg;
+	uint64_t l = lead_of(c), cap;
 
-	f->first_ns = f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
+	if (!f->lc->tcp_trip)
+		return l;
+	cap = (uint64_t)(PG_TCP_TRIP_RING - 8) * f->lc->tcp_buflen;
+	return l < cap ? l : cap;
+}
+
+/* Lets the stream go: -n streams close after their last byte, -t streams are released in
+ * steps ahead of the acknowledged point. */
+static void cli_release(struct pg_tcp_flow *f, struct pg_tcp_conn *c)
+{
 	if (f->amount) {
 		/* -n counts the header too, as iperf's does */
 		f->limit = f->amount > f->lc->tcp_hdrlen ? f->amount : f->lc->tcp_hdrlen;
@@ -139,9 +153,24 @@ static int cli_connected(struct pg_tcp_conn *c, void *arg)
 		pg_tcp_close(c); /* FIN right after the last byte */
 		f->state = PG_FLOW_FIN;
 	} else {
-		f->limit = f->lc->tcp_hdrlen + lead_of(c);
+		f->limit = f->lc->tcp_hdrlen + lead_for(f, c);
 		pg_tcp_send_limit(c, f->limit);
 	}
+}
+
+static int cli_connected(struct pg_tcp_conn *c, void *arg)
+{
+	struct pg_tcp_flow *f = arg;
+
+	f->first_ns = f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
+	if (f->lc->tcp_peer_detect) {
+		/* -X: the header alone, then data once the server's CLIENTHDRACK is in */
+		f->wait_ack = 1;
+		f->limit = f->lc->tcp_hdrlen;
+		pg_tcp_send_limit(c, f->limit);
+		return 0;
+	}
+	cli_release(f, c);
 	return 0;
 }
 
@@ -149,8 +178,26 @@ static void cli_fill(struct pg_tcp_conn *c, void *arg, uint64_t off, uint8_t *ds
 {
 	struct pg_tcp_flow *f = arg;
 
+	struct pg_lcore *lc = f->lc;
+
 	(void)c;
-	pg_i2_tcp_fill(f->lc->tcp_img, f->lc->tcp_hdrlen, f->lc->tcp_buflen, off, dst, len);
+	if (!lc->tcp_trip) {
+		pg_i2_tcp_fill(lc->tcp_img, lc->tcp_hdrlen, lc->tcp_buflen, off, dst, len);
+		return;
+	}
+	if (off + len > lc->tcp_hdrlen) {
+		/* First transmission of a burst: now is its write time (one division per call). */
+		uint64_t last = (off + len - 1 - lc->tcp_hdrlen) / lc->tcp_buflen;
+
+		if (last >= f->bt_next) {
+			uint64_t now = pg_clock_now_ns(&lc->clock, pg_rdtsc());
+
+			for (; f->bt_next <= last; f->bt_next++)
+				f->bt[f->bt_next & (PG_TCP_TRIP_RING - 1)] = now;
+		}
+	}
+	pg_i2_tcp_fill_trip(lc->tcp_img, lc->tcp_hdrlen, lc->tcp_buflen, lc->tcp_start_ns, f->bt,
+			    PG_TCP_TRIP_RING - 1, off, dst, len);
 }
 
 static void cli_acked(struct pg_tcp_conn *c, void *arg, uint64_t acked)
@@ -160,16 +207,36 @@ static void cli_acked(struct pg_tcp_conn *c, void *arg, uint64_t acked)
 	f->acked = acked;
 	f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
 	/* keep the engine fed while the test runs: release up to the lead past what is acked */
-	if (f->state == PG_FLOW_RUN && !f->amount && f->limit - acked < LEAD_MIN) {
-		f->limit = acked + lead_of(c);
+	if (f->state == PG_FLOW_RUN && !f->amount && !f->wait_ack && f->limit - acked < LEAD_MIN) {
+		f->limit = acked + lead_for(f, c);
 		pg_tcp_send_limit(c, f->limit);
 	}
 }
 
 static void cli_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_t len, uint64_t off)
 {
-	/* the server's CLIENTHDRACK: iperf 2.1.8's client leaves it unread too */
-	(void)c; (void)arg; (void)p; (void)len; (void)off;
+	struct pg_tcp_flow *f = arg;
+	uint32_t vu, vl;
+	int rc;
+
+	/* The server's CLIENTHDRACK: iperf 2.1.8's client reads it only with -X. */
+	if (!f->wait_ack)
+		return;
+	while (len && off < sizeof(f->ackbuf) && off == f->ackgot) {
+		f->ackbuf[f->ackgot++] = *p++;
+		len--;
+		off++;
+	}
+	rc = pg_i2_tcp_parse_ack(f->ackbuf, f->ackgot, &vu, &vl);
+	if (rc < 0) {
+		atomic_fetch_add_explicit(&f->lc->stats.rx_bad_hdr, 1, memory_order_relaxed);
+		pg_tcp_abort(c);
+		return;
+	}
+	if (rc > 0) {
+		f->wait_ack = 0;
+		cli_release(f, c);
+	}
 }
 
 static void cli_closed(struct pg_tcp_conn *c, void *arg, int err)
@@ -212,10 +279,103 @@ static void srv_start(struct pg_tcp_flow *f, const struct pg_i2_tcp_info *info, 
 	m.u.start.first_ns = f->first_ns;
 	m.u.start.client_start_ns = info->start_ns;
 	m.u.start.legacy = info->hdrlen == 0;
+	m.u.start.trip_times = f->trip;
 	m.u.start.unsupported = info->unsupported;
 	while (!pg_post(lc, &m))
 		__builtin_ia32_pause();
 	f->started = 1;
+}
+
+/* Latency histograms (trip-times): the same exchange as the UDP server's, an empty one
+ * from the local stash, a filled one to the reporter by pointer. */
+static struct pg_hist *hist_get(struct pg_lcore *lc)
+{
+	if (!lc->nb_hfree && lc->hist_ret)
+		lc->nb_hfree = pg_ring_dequeue_burst(lc->hist_ret, lc->hfree, 64);
+	return lc->nb_hfree ? lc->hfree[--lc->nb_hfree] : NULL;
+}
+
+static int post_hist(struct pg_lcore *lc, struct pg_tcp_flow *f, uint64_t now_ns)
+{
+	struct pg_msg m;
+
+	if (!f->hist || !pg_hist_count(f->hist))
+		return 1;
+	pg_msg_init(&m, PG_MSG_HIST, lc, f->id, f->gen, now_ns);
+	m.u.hist = f->hist;
+	if (!pg_post(lc, &m))
+		return 0;
+	f->hist = NULL;
+	return 1;
+}
+
+static void swap_hist(struct pg_lcore *lc, struct pg_tcp_flow *f, uint64_t now_ns)
+{
+	struct pg_hist *fresh;
+
+	if (f->hist && !pg_hist_count(f->hist))
+		return;
+	fresh = hist_get(lc);
+	if (!fresh)
+		return; /* keep recording into the current one */
+	if (!post_hist(lc, f, now_ns)) {
+		if (lc->nb_hfree < 64)
+			lc->hfree[lc->nb_hfree++] = fresh;
+		return;
+	}
+	f->hist = fresh;
+}
+
+/*
+ * Trip-times bursts (iperf-wire.md 2.3), fed with the stream in order (a trip-times flow
+ * is delivered in order): gather each burst's first 52 bytes, then count its body; when
+ * its last byte is in, its one-way latency is now - its write time, as iperf 2.1.8's
+ * server measures it.
+ */
+static void burst_rx(struct pg_tcp_flow *f, const uint8_t *p, uint32_t len, uint64_t off)
+{
+	if (off != f->bexp) {
+		f->trip = 0; /* cannot happen in order; stop timing rather than guess */
+		return;
+	}
+	f->bexp = off + len;
+	while (len) {
+		uint32_t n;
+
+		if (f->bgot < PG_I2_TCP_BURST_PARSE) {
+			struct pg_i2_tcp_burst b;
+
+			n = PG_I2_TCP_BURST_PARSE - f->bgot;
+			n = n < len ? n : len;
+			memcpy(f->bhdr + f->bgot, p, n);
+			f->bgot += n;
+			if (f->bgot == PG_I2_TCP_BURST_PARSE) {
+				if (pg_i2_tcp_parse_burst(f->bhdr, f->bgot, &b)) {
+					atomic_fetch_add_explicit(&f->lc->stats.rx_bad_hdr, 1,
+								  memory_order_relaxed);
+					f->trip = 0;
+					return;
+				}
+				f->bend = f->bpos + b.size;
+				f->bwrite_ns = b.write_ns;
+			}
+		} else {
+			uint64_t left = f->bend - off;
+
+			n = left < len ? (uint32_t)left : len;
+			if (off + n == f->bend) {
+				int64_t lat = (int64_t)(f->last_ns - f->bwrite_ns);
+
+				if (f->hist)
+					pg_hist_record(f->hist, lat > 0 ? (uint64_t)lat : 0);
+				f->bpos = f->bend;
+				f->bgot = 0;
+			}
+		}
+		p += n;
+		off += n;
+		len -= n;
+	}
 }
 
 static const struct pg_tcp_app_ops server_ops;
@@ -256,7 +416,12 @@ static void srv_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_
 
 	f->rx_bytes += len;
 	f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
-	if (f->started || off >= sizeof(f->hbuf))
+	if (f->started) {
+		if (f->trip)
+			burst_rx(f, p, len, off);
+		return;
+	}
+	if (off >= sizeof(f->hbuf))
 		goto maybe_start;
 	while (len && f->hgot < f->hneed && off == f->hgot) {
 		f->hbuf[f->hgot++] = *p++;
@@ -277,12 +442,26 @@ maybe_start:
 			memset(&info, 0, sizeof(info));
 			info.num_threads = 1;
 		}
+		if (info.trip_times && f->lc->hist_ret) {
+			/* Time the bursts: the rest of the stream in order (out-of-order segments
+			 * are dropped and resent by the peer instead of being counted at once). */
+			f->trip = 1;
+			f->bpos = f->bexp = info.hdrlen;
+			f->hist = hist_get(f->lc);
+			pg_tcp_set_rcv_inorder(c, UINT64_MAX);
+		}
 		if (info.send_ack) {
-			uint8_t ack[PG_I2_TCP_ACK_LEN];
+			uint8_t ack[PG_I2_TCP_ACK_LEN_TRIP];
+			uint32_t n = info.trip_times ?
+					     pg_i2_tcp_server_ack_trip(ack, info.start_ns, f->first_ns,
+									f->last_ns) :
+					     pg_i2_tcp_server_ack(ack);
 
-			pg_tcp_write(c, ack, pg_i2_tcp_server_ack(ack));
+			pg_tcp_write(c, ack, n);
 		}
 		srv_start(f, &info, f->first_ns);
+		if (f->trip && len)
+			burst_rx(f, p, len, off);
 	}
 }
 
@@ -493,9 +672,16 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 				struct pg_tcp_flow *f = &lc->tflows[i];
 
 				if (f->state == PG_FLOW_END_PENDING) {
+					/* the last latencies go before the end (the reporter prints then) */
+					if (!post_hist(lc, f, f->last_ns))
+						continue;
 					post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
-					if (f->state == PG_FLOW_DONE)
+					if (f->state == PG_FLOW_DONE) {
+						if (f->hist && lc->nb_hfree < 64)
+							lc->hfree[lc->nb_hfree++] = f->hist;
+						f->hist = NULL;
 						f->state = PG_FLOW_FREE;
+					}
 				}
 			}
 		}
@@ -508,9 +694,12 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 			for (i = 0; i < nb; i++) {
 				struct pg_tcp_flow *f = &lc->tflows[i];
 
-				if ((f->state == PG_FLOW_RUN || f->state == PG_FLOW_FIN) && (!server || f->started))
+				if ((f->state == PG_FLOW_RUN || f->state == PG_FLOW_FIN) && (!server || f->started)) {
 					post_delta(lc, f, f->last_ns ? f->last_ns : now_ns, PG_MSG_FLOW_DELTA,
 						   server);
+					if (server && f->hist)
+						swap_hist(lc, f, f->last_ns);
+				}
 			}
 			next_tick = now + tick;
 			if (now >= next_anchor) {

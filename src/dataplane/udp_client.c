@@ -8,6 +8,8 @@
 #include "redirect.h"
 #include "capture.h"
 #include "frame.h"
+#include "latclock.h"
+#include "pgts.h"
 
 #define FIN_RETRY_NS 10000000ull /* iperf2: resend the FIN every 10 ms ... */
 #define FIN_MAX_TRIES 200        /* ... for up to 2 s */
@@ -94,6 +96,11 @@ static inline void fill_data(struct pg_client_flow *f, struct pg_pkt *pkt, uint6
 		udp->csum = pg_csum_add_stamp(f->csum0, payload);
 		pkt->len = PG_UDP_FRAME_HDR_LEN + f->payload_len;
 	}
+	if (f->pgts) {
+		/* the template has zeros at 132..148: add the 16 bytes like the stamp */
+		pg_pgts_put(payload, (uint32_t)(now_ns % 1000u), f->ptp_off, f->ptp_bound);
+		udp->csum = pg_csum_add_stamp(udp->csum, payload + PG_PGTS_OFF + 4);
+	}
 	f->next_seq++;
 }
 
@@ -106,6 +113,14 @@ static unsigned int send_data(struct pg_lcore *lc, struct pg_client_flow *f, uns
 	unsigned int got, sent, i;
 
 	got = ops->tx_alloc(lc->q, pkts, n);
+	if (f->pgts && lc->latclk && lc->latclk->mode == PG_SYNC_PTP) {
+		const struct pg_latclock *lk = lc->latclk;
+		uint64_t b = atomic_load_explicit(&lk->bound_ns, memory_order_relaxed);
+
+		f->ptp_off = atomic_load_explicit(&lk->offset_ns, memory_order_relaxed);
+		f->ptp_bound = atomic_load_explicit(&lk->valid, memory_order_relaxed) && b < PG_PGTS_NO_BOUND
+				       ? (uint32_t)b : PG_PGTS_NO_BOUND;
+	}
 	for (i = 0; i < got; i++)
 		fill_data(f, &pkts[i], now_ns);
 	sent = ops->tx_burst(lc->q, pkts, got);

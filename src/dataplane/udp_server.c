@@ -5,6 +5,8 @@
  * (seqstats.h), records one-way latency, answers the FIN with the AckFIN (and repeats it
  * for FIN retries), and posts deltas / events to the reporter.
  */
+#include "latclock.h"
+#include "pgts.h"
 #include "dataplane_priv.h"
 #include "frame.h"
 #include "hist.h"
@@ -271,6 +273,38 @@ static inline int is_server_port(const struct pg_lcore *lc, uint16_t port)
 	return 0;
 }
 
+/*
+ * One-way delay as the clocks allow: the sender's nanoseconds below the microsecond when a
+ * perfgen sender carries them (pgts.h), and with --ptp on a free-running clock
+ * owd = (rx - off_rx) - (tx - off_tx), off_tx from the datagrams (0 when the sender did
+ * not send one: its clock is then taken as the grandmaster's).
+ */
+static inline int64_t trip_transit(struct pg_lcore *lc, struct pg_server_flow *f,
+				   const struct pg_frame *fr, int64_t transit, int fin)
+{
+	struct pg_latclock *lk = lc->latclk;
+	struct pg_pgts t;
+
+	if (!fin && pg_pgts_get(fr->payload, fr->payload_len, &t)) {
+		transit -= t.tx_ns_frac;
+		if (t.bound_ns != PG_PGTS_NO_BOUND) {
+			if (lk && (t.bound_ns != f->peer_bound || !f->peer_has)) {
+				atomic_store_explicit(&lk->peer_bound_ns, t.bound_ns, memory_order_relaxed);
+				atomic_store_explicit(&lk->peer_seen, 1, memory_order_relaxed);
+			}
+			f->peer_off = t.offset_ns;
+			f->peer_has = 1;
+			f->peer_bound = t.bound_ns;
+		}
+	}
+	if (lk && lk->mode == PG_SYNC_PTP) {
+		transit -= atomic_load_explicit(&lk->offset_ns, memory_order_relaxed);
+		if (f->peer_has)
+			transit += f->peer_off;
+	}
+	return transit;
+}
+
 static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
 {
 	struct pg_frame fr;
@@ -327,6 +361,8 @@ static void rx_one(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_n
 	seq = pg_i2_udp_seq(fr.payload, f->seq64);
 	transit = (int64_t)(now_ns - pg_i2_udp_txtime_ns(fr.payload));
 	f->last_ns = now_ns;
+	if (f->trip_times)
+		transit = trip_transit(lc, f, &fr, transit, seq < 0);
 	if (__builtin_expect(seq < 0, 0)) {
 		/* The FIN counts as a datagram: its |seq| becomes the total. */
 		pg_seq_stats_update(&f->st, -seq, transit, fr.wire_payload_len);
@@ -379,6 +415,27 @@ static void tick(struct pg_lcore *lc, uint64_t now, uint64_t linger)
 	}
 }
 
+/*
+ * perfgen analyze: a tick each time the capture's clock passes a tick boundary, before the
+ * frame stamped t is counted, after waiting until the reporter has room for a tick's worth
+ * of messages (offline, waiting costs nothing; a delta slipping to a later tick would move
+ * bytes into the wrong -i interval). Then offline_now_ns = t tells the reporter that the
+ * capture has been read up to t.
+ */
+static void offline_tick(struct pg_lcore *lc, uint64_t t, uint64_t *next, uint64_t now, uint64_t linger)
+{
+	if (t < *next)
+		return;
+	if (*next) {
+		while (pg_ring_free_count(lc->ring) < 2 * PG_SERVER_SLOTS &&
+		       !atomic_load_explicit(lc->stop, memory_order_relaxed))
+			__builtin_ia32_pause();
+		tick(lc, now, linger);
+	}
+	*next = t - t % PG_TICK_NS + PG_TICK_NS;
+	atomic_store_explicit(&lc->offline_now_ns, t, memory_order_release);
+}
+
 void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
 {
 	rx_one(lc, pkt, now_ns, now);
@@ -401,6 +458,7 @@ void *pg_udp_server_main(void *arg)
 	uint64_t next_tick = now + tick_cyc;
 	uint64_t next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
 	uint64_t linger = pg_ns_to_tsc(tsc, DONE_LINGER_NS);
+	uint64_t next_cap_tick = 0;
 
 	pg_clock_anchor(&lc->clock, tsc);
 	while (!atomic_load_explicit(lc->stop, memory_order_relaxed)) {
@@ -414,6 +472,9 @@ void *pg_udp_server_main(void *arg)
 			for (i = 0; i < n; i++) {
 				uint64_t t = rx[i].rx_ts_ns ? rx[i].rx_ts_ns : now_ns;
 
+				if (lc->offline)
+					offline_tick(lc, t, &next_cap_tick, now, linger);
+
 				if (lc->cap)
 					pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, t,
 							 PG_PCAPNG_DIR_IN);
@@ -425,7 +486,7 @@ void *pg_udp_server_main(void *arg)
 		} else {
 			pg_backoff_idle(&bo, lc->idle, 200000, &lc->stats);
 		}
-		if (now >= next_tick) {
+		if (now >= next_tick && !lc->offline) {
 			tick(lc, now, linger);
 			next_tick = now + tick_cyc;
 			if (now >= next_anchor) {

@@ -23,6 +23,7 @@ struct pg_i2_client_params {
 	uint64_t rate;          /* -b in bits/s, or packets/s with rate_pps */
 	int rate_pps;
 	int trip_times;         /* --trip-times */
+	int peer_detect;        /* TCP -X: the client waits for the server's CLIENTHDRACK */
 	uint8_t tos;
 	uint64_t start_ns;      /* test start, CLOCK_REALTIME (trip-times) */
 };

@@ -31,6 +31,8 @@ uint32_t pg_i2_tcp_client_hdr(uint8_t hdr[PG_I2_TCP_HDR_MAX], const struct pg_i2
 	pg_i2_udp_client_hdr(udp, &q);
 	memset(hdr, 0, PG_I2_TCP_HDR_MAX);
 	memcpy(hdr, udp + 16, 60);
+	if (p->peer_detect)
+		flags |= PG_I2_HEADER_V2PEERDETECT;
 	put32(hdr, flags);
 	if (p->amount_bytes)
 		put32(hdr + 20, (uint32_t)(p->amount_bytes & 0x7fffffffu));
@@ -99,6 +101,126 @@ uint32_t pg_i2_tcp_server_ack(uint8_t out[PG_I2_TCP_ACK_LEN])
 	put32(out + 12, PG_I2_VERSION_U);
 	put32(out + 16, PG_I2_VERSION_L);
 	return PG_I2_TCP_ACK_LEN;
+}
+
+static void put_time(uint8_t *p, uint64_t ns)
+{
+	put32(p, (uint32_t)(ns / 1000000000u));
+	put32(p + 4, (uint32_t)(ns % 1000000000u / 1000u));
+}
+
+static int get_time(const uint8_t *p, uint64_t *ns)
+{
+	uint32_t usec = get32(p + 4);
+
+	if (usec >= 1000000u)
+		return -EINVAL;
+	*ns = (uint64_t)get32(p) * 1000000000u + (uint64_t)usec * 1000u;
+	return 0;
+}
+
+uint32_t pg_i2_tcp_server_ack_trip(uint8_t out[PG_I2_TCP_ACK_LEN_TRIP], uint64_t client_start_ns,
+				   uint64_t accept_ns, uint64_t send_ns)
+{
+	memset(out, 0, PG_I2_TCP_ACK_LEN_TRIP);
+	pg_i2_tcp_server_ack(out);
+	put32(out + 4, PG_I2_TCP_ACK_LEN_TRIP);
+	put_time(out + 28, client_start_ns);
+	put_time(out + 36, accept_ns);
+	put_time(out + 44, send_ns);
+	return PG_I2_TCP_ACK_LEN_TRIP;
+}
+
+int pg_i2_tcp_parse_ack(const uint8_t *p, uint32_t len, uint32_t *version_u, uint32_t *version_l)
+{
+	uint32_t l;
+
+	if (len < 8)
+		return 0;
+	l = get32(p + 4);
+	if (get32(p) != 2 || (l != PG_I2_TCP_ACK_LEN && l != PG_I2_TCP_ACK_LEN_TRIP))
+		return -EINVAL;
+	if (len < 20)
+		return 0;
+	*version_u = get32(p + 12);
+	*version_l = get32(p + 16);
+	return (int)l;
+}
+
+int pg_i2_tcp_parse_burst(const uint8_t *b, uint32_t len, struct pg_i2_tcp_burst *out)
+{
+	if (len < PG_I2_TCP_BURST_PARSE)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (get_time(b + 12, &out->start_ns) || get_time(b + 20, &out->write_ns))
+		return -EINVAL;
+	out->id = get32(b + 44);
+	out->size = get32(b + 48);
+	if (out->size < PG_I2_TCP_BURST_HDR || out->size > (1u << 30))
+		return -EINVAL;
+	return 0;
+}
+
+/* Burst k's 92-byte header: stale header bytes, then its fields (capture-verified). */
+static void burst_hdr(uint8_t bh[PG_I2_TCP_BURST_HDR], const uint8_t *hdr, uint32_t hdrlen,
+		      uint32_t bsize, uint64_t start_ns, uint64_t write_ns, uint64_t k)
+{
+	memset(bh, 0, PG_I2_TCP_BURST_HDR);
+	memcpy(bh, hdr, hdrlen < 80 ? hdrlen : 80);
+	put_time(bh + 12, start_ns);
+	put_time(bh + 20, write_ns);
+	put32(bh + 44, (uint32_t)(k + 1));
+	put32(bh + 48, bsize);
+	/* Running counter, unused by servers; 2.1.8 sends (k + 1) * size + 2 (as captured). */
+	put32(bh + 52, (uint32_t)((k + 1) * bsize + 2));
+	put32(bh + 56, (uint32_t)(((k + 1) * bsize + 2) >> 32));
+	memset(bh + 60, 0, 4);
+}
+
+void pg_i2_tcp_fill_trip(const uint8_t *hdr, uint32_t hdrlen, uint32_t bsize, uint64_t start_ns,
+			 const uint64_t *wt, uint32_t wt_mask, uint64_t off, uint8_t *dst,
+			 uint32_t len)
+{
+	uint8_t bh[PG_I2_TCP_BURST_HDR];
+	uint64_t hk = UINT64_MAX;
+
+	while (len) {
+		uint32_t n, pos, i;
+		uint64_t k;
+
+		if (off < hdrlen) {
+			n = (uint32_t)(hdrlen - off);
+			if (n > len)
+				n = len;
+			memcpy(dst, hdr + off, n);
+			goto next;
+		}
+		k = (off - hdrlen) / bsize; /* once per burst piece */
+		pos = (uint32_t)(off - hdrlen - k * bsize);
+		n = bsize - pos;
+		if (n > len)
+			n = len;
+		if (k != hk) {
+			burst_hdr(bh, hdr, hdrlen, bsize, start_ns, wt[k & wt_mask], k);
+			hk = k;
+		}
+		for (i = 0; i < n && pos + i < 2 * PG_I2_TCP_BURST_HDR; i++)
+			dst[i] = bh[(pos + i) % PG_I2_TCP_BURST_HDR];
+		for (; i < n && pos + i < 336; i++)
+			dst[i] = 0;
+		if (i < n) {
+			uint8_t d = (uint8_t)((pos + i - 92) % 10);
+
+			for (; i < n; i++) {
+				dst[i] = (uint8_t)('0' + d);
+				d = d == 9 ? 0 : (uint8_t)(d + 1);
+			}
+		}
+next:
+		dst += n;
+		off += n;
+		len -= n;
+	}
 }
 
 void pg_i2_tcp_write_image(uint8_t *img, uint32_t buflen, const uint8_t *hdr, uint32_t hdrlen)

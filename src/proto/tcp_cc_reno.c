@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * NewReno congestion control (RFC 5681 / RFC 6582 window rules): slow start with
- * appropriate byte counting (L = 2 SMSS, RFC 3465), congestion avoidance adding one
+ * byte counting (RFC 3465; see pg_tcp_slow_start for the limit), congestion avoidance adding one
  * SMSS per window of acknowledged bytes (a byte counter, no division), ssthresh =
  * max(FlightSize / 2, 2 SMSS) on loss. Recovery itself lives in tcp_in.c.
  */
@@ -19,10 +19,16 @@ static void reno_init(struct pg_tcp_conn *c)
 	r->acc = 0;
 }
 
-/* Shared with CUBIC: slow start step; returns bytes left over once ssthresh is reached. */
+/*
+ * Shared with CUBIC: slow start step; returns bytes left over once ssthresh is reached.
+ * cwnd grows by the bytes acknowledged, as Linux does: receivers that coalesce (GRO,
+ * perfgen's own burst receive) send one stretch ACK per burst, and RFC 3465's L = 2 SMSS
+ * per ACK would then turn slow start into linear growth. After a timeout, when a
+ * cumulative ACK can jump over data the receiver already held, L = 2 SMSS still applies.
+ */
 uint32_t pg_tcp_slow_start(struct pg_tcp_conn *c, uint32_t acked)
 {
-	uint32_t inc = acked < 2u * c->smss ? acked : 2u * c->smss;
+	uint32_t inc = c->in_rec == REC_LOSS && acked > 2u * c->smss ? 2u * c->smss : acked;
 
 	if (c->cwnd + inc > c->ssthresh) {
 		inc = c->ssthresh > c->cwnd ? c->ssthresh - c->cwnd : 0;

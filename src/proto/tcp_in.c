@@ -137,6 +137,9 @@ static void enter_recovery(struct pg_tcp_conn *c, uint64_t now)
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->lost_floor = c->snd_una + c->smss; /* retransmit the first segment at once */
+	/* RFC 6675 5 (4.3) / RFC 5681 3.2: that retransmission does not wait for
+	 * cwnd - pipe >= SMSS (without SACK blocks the pipe still counts the whole flight). */
+	c->rxt_first = 1;
 	c->fast_recoveries++;
 	c->timed = 0;
 }
@@ -185,11 +188,15 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 					c->cc->on_recovered(c, now);
 			}
 			c->in_rec = REC_NONE;
+			c->rxt_first = 0;
 			c->lost_floor = c->snd_una;
 		} else if (c->in_rec == REC_FAST) {
-			/* Partial ACK. Without SACK information, NewReno: the next hole is lost. */
-			if (!c->nsack)
+			/* Partial ACK. Without SACK information, NewReno (RFC 6582 3.2 step 5): the
+			 * next hole is lost and is retransmitted at once. */
+			if (!c->nsack) {
 				c->lost_floor = c->snd_una + c->smss;
+				c->rxt_first = 1;
+			}
 		} else if (c->in_rec == REC_LOSS) {
 			c->cc->on_ack(c, data, now);
 		}
@@ -277,6 +284,7 @@ static void process_data(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, ui
 		c->rcv_off += r - c->rcv_nxt;
 		c->rcv_nxt = r;
 		pg_tcp_ooo_advance(c);
+		c->dupack_out = 0;
 		if (had_ooo) {
 			c->ack_now = 1; /* RFC 5681 4.2: ACK at once when a hole fills */
 		} else if (seg->len >= c->rcv_mss) {
@@ -293,8 +301,11 @@ static void process_data(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, ui
 		return;
 	}
 
-	/* Out of order. */
+	/* Out of order: RFC 5681 4.2 wants an immediate ACK for each such segment, and a
+	 * sender without SACK counts them; one burst of input must not fold them into one. */
 	c->ooo_segs_in++;
+	if (c->ack_now && c->dupack_out < 64)
+		c->dupack_out++;
 	c->ack_now = 1;
 	if (c->rcv_off + (uint32_t)(l - c->rcv_nxt) < c->inorder_lim) {
 		c->stack->st.rx_ooo_drop++;

@@ -289,7 +289,7 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 	mx = seg_max(c);
 
 	/* RFC 6675 NextSeg rule 1: the first lost, unSACKed, not yet retransmitted bytes. */
-	if (c->in_rec != REC_NONE && cw >= mx) {
+	if (c->in_rec != REC_NONE && (cw >= mx || c->rxt_first)) {
 		uint32_t L = pg_tcp_sack_lost_end(c), hl;
 		uint32_t sq = pg_tcp_sack_next_hole(c, seq_max(c->high_rxt, c->snd_una), &hl);
 
@@ -298,8 +298,10 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 			if (len > mx)
 				len = mx;
 			len = send_rxt(c, f, sq, len, now);
-			if (len)
+			if (len) {
+				c->rxt_first = 0;
 				return (uint16_t)len;
+			}
 		}
 	}
 
@@ -352,8 +354,15 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 		return seg_build(c, f, PG_TCP_ACK | PG_TCP_FIN, seq, 0, now);
 	}
 
-	if (c->ack_now || c->wnd_update)
-		return seg_build(c, f, PG_TCP_ACK, c->snd_max, 0, now);
+	if (c->ack_now || c->wnd_update) {
+		uint16_t l = seg_build(c, f, PG_TCP_ACK, c->snd_max, 0, now);
+
+		if (c->dupack_out) {
+			c->dupack_out--;
+			c->ack_now = 1;
+		}
+		return l;
+	}
 	return 0;
 }
 

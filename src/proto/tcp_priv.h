@@ -61,6 +61,8 @@ struct pg_tcp_conn {
 		fin_sent : 1, syn_pending : 1, ack_now : 1;
 	uint8_t passive : 1, rcv_manual : 1, rcv_fin : 1, probe_pending : 1,
 		wnd_update : 1, persist : 1, detached : 1, timed : 1;
+	uint8_t rxt_first : 1;                /* fast retransmit due regardless of pipe */
+	uint8_t dupack_out;                   /* extra duplicate ACKs owed (one per OOO segment) */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t backoff, quickacks;
 	uint16_t peer_mss;                    /* from the SYN (option bytes not deducted) */

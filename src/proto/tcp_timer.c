@@ -108,6 +108,7 @@ static void rtx_timeout(struct pg_tcp_conn *c, uint64_t now)
 		c->ssthresh = c->cc->on_loss(c, now, 1);
 	c->cwnd = c->smss;
 	c->in_rec = REC_LOSS;
+	c->rxt_first = 0;
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->lost_floor = c->snd_max;

@@ -5,6 +5,8 @@
  */
 #include "report_priv.h"
 #include "hist.h"
+#include "latclock.h"
+#include "export.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -86,8 +88,11 @@ void pg_print_client_header(FILE *out, const struct pg_report_conf *c,
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], rate[32];
 	unsigned int i;
 
-	if (c->json)
+	if (c->json) {
+		if (n)
+			pg_json_stream_start(c, s[0].g);
 		return;
+	}
 	fprintf(out, "------------------------------------------------------------\n");
 	fprintf(out, "Client connecting to %s, %s port %u (perfgen %s, iperf2 wire, %s %s on %s, lcores %s)\n",
 		c->host, c->tcp ? "TCP" : "UDP", c->port, PERFGEN_VERSION, c->backend, c->xdp_mode,
@@ -112,8 +117,8 @@ conns:
 			ip_str(s[i].local_ip, a), s[i].local_port, ip_str(s[i].peer_ip, b),
 			s[i].peer_port);
 	if (c->interval_s > 0)
-		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth       Retr  Cwnd/RTT(var)\n" :
-				      "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n");
+		fputs(c->tcp ? pg_tcp_client_header :
+			       "[ ID] Interval        Transfer     Bandwidth       Write/Err  PPS\n", out);
 	fflush(out);
 }
 
@@ -122,8 +127,10 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	char peer[48] = "";
 
-	if (c->json)
+	if (c->json) {
+		pg_json_stream_start(c, s->g);
 		return;
+	}
 	if (s->info.version_u)
 		snprintf(peer, sizeof(peer), " (peer %u.%u.%u)", s->info.version_u >> 16,
 			 s->info.version_u & 0xffff, s->info.version_l >> 16);
@@ -132,27 +139,37 @@ void pg_print_server_connect(FILE *out, const struct pg_report_conf *c, const st
 		s->info.trip_times ? " (trip-times)" : "", peer,
 		s->info.unsupported ? " (requested mode not supported: served as a plain test)" : "");
 	if (c->interval_s > 0 && s->id == 1)
-		fprintf(out, c->tcp ? "[ ID] Interval        Transfer     Bandwidth\n" :
-				      "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n");
+		fputs(c->tcp ? (s->info.trip_times ? pg_tcp_server_trip_header :
+						      "[ ID] Interval            Transfer    Bandwidth\n") :
+			       "[ ID] Interval        Transfer     Bandwidth        Jitter   Lost/Total  Latency avg/min/max/stdev  PPS\n", out);
 	fflush(out);
 }
 
-static void lat_text(char *b, size_t len, const struct pg_hist *h)
+static void lat_text(char *b, size_t len, const struct pg_report_conf *c, const struct pg_hist *h)
 {
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
+	char bs[32] = "";
+
 	if (!h || !pg_hist_count(h)) {
 		b[0] = 0;
 		return;
 	}
-	snprintf(b, len, "  %.3f/%.3f/%.3f/%.3f ms", pg_hist_mean(h) / 1e6,
-		 (double)pg_hist_min(h) / 1e6, (double)pg_hist_max(h) / 1e6,
-		 pg_hist_stdev(h) / 1e6);
+	pg_latency_source(c->latclk, &src, &bound, &res);
+	if (bound != PG_BOUND_UNKNOWN)
+		snprintf(bs, sizeof(bs), " +-%.3f us", (double)bound / 1e3);
+	snprintf(b, len, "  %.3f/%.3f/%.3f/%.3f ms (p50 %.3f p99 %.3f ms, %s%s)",
+		 pg_hist_mean(h) / 1e6, (double)pg_hist_min(h) / 1e6, (double)pg_hist_max(h) / 1e6,
+		 pg_hist_stdev(h) / 1e6, (double)pg_hist_percentile(h, 50.0) / 1e6,
+		 (double)pg_hist_percentile(h, 99.0) / 1e6, src, bs);
 }
 
 static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg_stream *s,
 		      const struct pg_msg_counters *k, const struct pg_hist *lat, double a,
 		      double b, double jitter_s)
 {
-	char id[16], by[32], bi[32], lt[96];
+	char id[16], by[32], bi[32], lt[160];
 	double secs = b - a > 1e-9 ? b - a : 1e-9;
 
 	id_str(id, sizeof(id), s);
@@ -168,7 +185,7 @@ static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg
 
 		pg_fmt_bytes(by, sizeof(by), (double)k->rx_bytes);
 		pg_fmt_bits(bi, sizeof(bi), (double)k->rx_bytes * 8 / secs);
-		lat_text(lt, sizeof(lt), lat);
+		lat_text(lt, sizeof(lt), c, lat);
 		fprintf(out, "%s %5.2f-%-5.2f sec  %s  %s  %7.3f ms %llu/%llu (%.2g%%)%s  %.0f pps\n",
 			id, a, b, by, bi, jitter_s * 1e3, (unsigned long long)lost,
 			(unsigned long long)total, pct(lost, total), lt, (double)k->rx_pkts / secs);
@@ -177,16 +194,21 @@ static void text_line(FILE *out, const struct pg_report_conf *c, const struct pg
 
 /* ---------------------------------------------------------------- JSON ---- */
 
-static json_t *latency_json(const struct pg_hist *h)
+static json_t *latency_json(const struct pg_report_conf *c, const struct pg_hist *h)
 {
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
 	json_t *o;
 
 	if (!h || !pg_hist_count(h))
 		return NULL;
 	o = json_object();
-	/* Software timestamps from the calibrated TSC; the PTP issue adds sources and bounds. */
-	json_object_set_new(o, "source", json_string("tsc"));
-	json_object_set_new(o, "bound_ns", json_null());
+	pg_latency_source(c->latclk, &src, &bound, &res);
+	json_object_set_new(o, "source", json_string(src));
+	json_object_set_new(o, "bound_ns", bound == PG_BOUND_UNKNOWN ? json_null() :
+					   json_integer((json_int_t)bound));
+	json_object_set_new(o, "resolution_ns", json_integer(res));
 	json_object_set_new(o, "count", json_integer((json_int_t)pg_hist_count(h)));
 	json_object_set_new(o, "min_ns", json_integer((json_int_t)pg_hist_min(h)));
 	json_object_set_new(o, "mean_ns", json_real(pg_hist_mean(h)));
@@ -253,7 +275,7 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 
 		if (c->json) {
 			sj = ivl_stream_json(c, s, &s->ivl, a, b);
-			json_t *lat = latency_json(s->lat_ivl);
+			json_t *lat = latency_json(c, s->lat_ivl);
 
 			if (lat) {
 				json_t *pg = json_object();
@@ -265,6 +287,12 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 		} else {
 			text_line(out, c, s, &s->ivl, s->lat_ivl, a, b,
 				  (double)s->ivl.jitter_x16 / 16e9);
+		}
+		if (c->export) {
+			uint64_t lost = c->role == PG_ROLE_SERVER ? lost_of(&s->ivl) : 0;
+
+			pg_export_interval(c->export, out, c, s, g->t0, g->next_ivl, a, b, lost,
+					   s->ivl.rx_pkts + lost);
 		}
 		sum.tx_pkts += s->ivl.tx_pkts;
 		sum.tx_bytes += s->ivl.tx_bytes;
@@ -289,6 +317,7 @@ void pg_print_interval(FILE *out, const struct pg_report_conf *c, struct pg_grou
 		json_object_set_new(iv, "streams", streams);
 		json_object_set_new(iv, "sum", ivl_stream_json(c, NULL, &sum, a, b));
 		json_array_append_new(g->intervals, iv);
+		pg_json_stream_interval(c, g, iv);
 	} else if (g->nstreams > 1) {
 		text_line(out, c, NULL, &sum, NULL, a, b, jit);
 	}
@@ -463,7 +492,9 @@ json_t *pg_json_perfgen(const struct pg_report_conf *c, const struct pg_counter_
 	for (i = 0; i < n; i++)
 		json_object_set_new(d, kv[i].name, json_integer((json_int_t)kv[i].value));
 	json_object_set_new(o, "drops", d);
-	l = latency_json(lat);
+	if (c->latclk)
+		json_object_set_new(o, "clock", pg_latclock_json(c->latclk));
+	l = latency_json(c, lat);
 	if (l)
 		json_object_set_new(o, "latency", l);
 	return o;
@@ -478,7 +509,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 	uint64_t tx_b = 0, tx_p = 0, rx_b = 0, rx_p = 0, lost = 0, ooo = 0, dg = 0, rep_b = 0;
 	double secs = 0, jit = 0, rep_secs = 0;
 	unsigned int i;
-	char by[32], bi[32], lt[96];
+	char by[32], bi[32], lt[160];
 
 	if (c->tcp) {
 		pg_print_final_tcp(out, c, g, kv, nb_counters);
@@ -535,6 +566,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		dg += sdg;
 		if (sjit > jit)
 			jit = sjit;
+		pg_export_final(c->export, out, c, s, g->t0, ssecs, slost, sdg);
 
 		if (c->json) {
 			json_t *se = json_object(), *u, *pg = json_object(), *l;
@@ -545,7 +577,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 			else
 				u = end_udp_json(c, s, &s->tot, ssecs, sjit, slost, sdg,
 						 s->tot.outorder, 0, s->tot.rx_bytes);
-			l = latency_json(s->lat);
+			l = latency_json(c, s->lat);
 			if (l)
 				json_object_set_new(pg, "latency", l);
 			if (c->role == PG_ROLE_SERVER)
@@ -569,7 +601,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 		}
 
 		/* text */
-		lat_text(lt, sizeof(lt), s->lat);
+		lat_text(lt, sizeof(lt), c, s->lat);
 		if (c->role == PG_ROLE_CLIENT) {
 			text_line(out, c, s, &s->tot, NULL, 0, ssecs, 0);
 			fprintf(out, "[%3u] Sent %llu datagrams\n", s->id,
@@ -598,6 +630,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 			}
 		} else {
 			text_line(out, c, s, &s->tot, s->lat, 0, ssecs, sjit);
+			pg_export_final_text(c->export, out, c, s, ssecs);
 			if (s->tot.outorder || s->tot.dups)
 				fprintf(out, "[%3u] %llu datagrams received out-of-order, %llu duplicates\n",
 					s->id, (unsigned long long)s->tot.outorder,
@@ -640,8 +673,7 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 					    lcore_rates(out, c, g, 1));
 		json_object_set_new(root, "end", end);
 		json_object_set_new(root, "perfgen", pg_json_perfgen(c, kv, nb_counters, NULL));
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		fputc('\n', out);
+		pg_json_emit_root(c, g, root, out);
 		json_decref(root);
 	} else {
 		if (g->nstreams > 1) {

@@ -7,36 +7,87 @@
  * server acknowledged, and a server what it received.
  */
 #include "report_priv.h"
+#include "export.h"
 #include "hist.h"
 
 #include <jansson.h>
 #include <string.h>
 
+/* iperf 2.1.8's -e column headers for TCP (client; server with --trip-times). */
+const char pg_tcp_client_header[] =
+	"[ ID] Interval            Transfer    Bandwidth       Write/Err  Rtry     Cwnd/RTT(var)        NetPwr\n";
+const char pg_tcp_server_trip_header[] =
+	"[ ID] Interval            Transfer    Bandwidth    Burst Latency avg/min/max/stdev (cnt/size) inP NetPwr\n";
+
+/* iperf's "writes" of -l bytes that carried the stream up to byte n (the header included). */
+static uint64_t writes_upto(const struct pg_report_conf *c, uint64_t n)
+{
+	uint32_t l = c->len ? c->len : 1;
+
+	return (n + l - 1) / l;
+}
+
+/*
+ * One report line in iperf 2.1.8's enhanced TCP format. Client: bytes the server
+ * acknowledged, writes, retransmitted segments, cwnd/RTT(var) and NetPwr (bytes/s over
+ * RTT, x 1e-6) as perfgen's engine sees them. Server: bytes received, and with
+ * trip-times the burst latency avg/min/max/stdev (count/burst size), bytes in progress
+ * (rate x mean latency) and NetPwr.
+ */
 static void line(FILE *out, const struct pg_report_conf *c, const struct pg_stream *s,
-		 const struct pg_msg_counters *k, double a, double b)
+		 const struct pg_msg_counters *k, uint64_t writes, const struct pg_hist *lat,
+		 double a, double b)
 {
 	char id[16], by[32], bi[32];
 	double secs = b - a > 1e-9 ? b - a : 1e-9;
 	uint64_t bytes = c->role == PG_ROLE_CLIENT ? k->tx_bytes : k->rx_bytes;
+	double bps = (double)bytes / secs;
 
 	if (s)
 		snprintf(id, sizeof(id), "[%3u]", s->id);
 	else
 		snprintf(id, sizeof(id), "[SUM]");
 	pg_fmt_bytes(by, sizeof(by), (double)bytes);
-	pg_fmt_bits(bi, sizeof(bi), (double)bytes * 8 / secs);
+	pg_fmt_bits(bi, sizeof(bi), bps * 8);
 	if (c->role == PG_ROLE_CLIENT && s)
-		fprintf(out, "%s %5.2f-%-5.2f sec  %s  %s  %5u  %uK/%u(%u) us\n", id, a, b, by, bi,
-			k->retrans, k->cwnd / 1024, k->rtt_us, k->rttvar_us);
+		fprintf(out, "%s %.4f-%.4f sec  %s  %s  %llu/0 %10u %8uK/%u(%u) us  %.0f\n", id, a, b,
+			by, bi, (unsigned long long)writes, k->retrans, k->cwnd / 1024, k->rtt_us,
+			k->rttvar_us, k->rtt_us ? bps / (k->rtt_us * 1e-6) * 1e-6 : 0.0);
 	else if (c->role == PG_ROLE_CLIENT)
-		fprintf(out, "%s %5.2f-%-5.2f sec  %s  %s  %5u\n", id, a, b, by, bi, k->retrans);
-	else
-		fprintf(out, "%s %5.2f-%-5.2f sec  %s  %s\n", id, a, b, by, bi);
+		fprintf(out, "%s %.4f-%.4f sec  %s  %s  %llu/0%10u\n", id, a, b, by, bi,
+			(unsigned long long)writes, k->retrans);
+	else if (lat && pg_hist_count(lat)) {
+		double mean = pg_hist_mean(lat) / 1e9;
+		char inp[32];
+
+		pg_fmt_bytes(inp, sizeof(inp), bps * mean);
+		fprintf(out, "%s %.4f-%.4f sec  %s  %s  %.3f/%.3f/%.3f/%.3f ms (%llu/%u) %s %.0f\n", id,
+			a, b, by, bi, mean * 1e3, (double)pg_hist_min(lat) / 1e6,
+			(double)pg_hist_max(lat) / 1e6, pg_hist_stdev(lat) / 1e6,
+			(unsigned long long)pg_hist_count(lat), (unsigned int)(bytes / pg_hist_count(lat)),
+			inp, mean > 0 ? bps / mean * 1e-6 : 0.0);
+	} else
+		fprintf(out, "%s %.4f-%.4f sec  %s  %s\n", id, a, b, by, bi);
+}
+
+/* Burst latency as JSON (server, trip-times). */
+static json_t *latency_json(const struct pg_hist *h)
+{
+	if (!h || !pg_hist_count(h))
+		return NULL;
+	return json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I}", "kind", "burst",
+			 "count", (json_int_t)pg_hist_count(h), "min_ns", (json_int_t)pg_hist_min(h),
+			 "mean_ns", pg_hist_mean(h), "stdev_ns", pg_hist_stdev(h),
+			 "p50_ns", (json_int_t)pg_hist_percentile(h, 50.0),
+			 "p99_ns", (json_int_t)pg_hist_percentile(h, 99.0),
+			 "max_ns", (json_int_t)pg_hist_max(h));
 }
 
 static json_t *stream_json(const struct pg_report_conf *c, const struct pg_stream *s,
-			   const struct pg_msg_counters *k, double a, double b, int sender)
+			   const struct pg_msg_counters *k, double a, double b, int sender,
+			   const struct pg_hist *lat)
 {
+	json_t *lj = latency_json(lat);
 	json_t *o = json_object();
 	double secs = b - a > 1e-9 ? b - a : 1e-9;
 	uint64_t bytes = sender ? k->tx_bytes : k->rx_bytes;
@@ -59,6 +110,8 @@ static json_t *stream_json(const struct pg_report_conf *c, const struct pg_strea
 	}
 	json_object_set_new(o, "omitted", json_false());
 	json_object_set_new(o, "sender", json_boolean(sender));
+	if (lj)
+		json_object_set_new(o, "perfgen", json_pack("{s:o}", "latency", lj));
 	return o;
 }
 
@@ -76,6 +129,7 @@ void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_
 	json_t *iv = NULL, *streams = NULL;
 	int sender = c->role == PG_ROLE_CLIENT;
 	unsigned int i;
+	uint64_t sum_w = 0;
 
 	memset(&sum, 0, sizeof(sum));
 	if (c->json) {
@@ -85,11 +139,17 @@ void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_
 	for (i = 0; i < g->nstreams; i++) {
 		struct pg_stream *s = g->s[i];
 
+		uint64_t w = writes_upto(c, s->tot.tx_bytes) - writes_upto(c, s->tot.tx_bytes - s->ivl.tx_bytes);
+
 		if (c->json)
-			json_array_append_new(streams, stream_json(c, s, &s->ivl, a, b, sender));
+			json_array_append_new(streams, stream_json(c, s, &s->ivl, a, b, sender, s->lat_ivl));
 		else
-			line(out, c, s, &s->ivl, a, b);
+			line(out, c, s, &s->ivl, w, s->lat_ivl, a, b);
+		if (s->lat_ivl)
+			pg_hist_reset(s->lat_ivl);
+		sum_w += w;
 		sum_add(&sum, &s->ivl);
+		pg_export_interval(c->export, out, c, s, g->t0, g->next_ivl, a, b, 0, 0);
 		{
 			uint32_t cw = s->ivl.cwnd, rtt = s->ivl.rtt_us, rv = s->ivl.rttvar_us;
 
@@ -101,10 +161,11 @@ void pg_print_interval_tcp(FILE *out, const struct pg_report_conf *c, struct pg_
 	}
 	if (c->json) {
 		json_object_set_new(iv, "streams", streams);
-		json_object_set_new(iv, "sum", stream_json(c, NULL, &sum, a, b, sender));
+		json_object_set_new(iv, "sum", stream_json(c, NULL, &sum, a, b, sender, NULL));
 		json_array_append_new(g->intervals, iv);
+		pg_json_stream_interval(c, g, iv);
 	} else if (g->nstreams > 1) {
-		line(out, c, NULL, &sum, a, b);
+		line(out, c, NULL, &sum, sum_w, NULL, a, b);
 	}
 	fflush(out);
 }
@@ -142,12 +203,16 @@ void pg_print_final_tcp(FILE *out, const struct pg_report_conf *c, struct pg_gro
 			json_t *se = json_object();
 
 			json_object_set_new(se, sender ? "sender" : "receiver",
-					    stream_json(c, s, &s->tot, 0, ssecs, sender));
+					    stream_json(c, s, &s->tot, 0, ssecs, sender, s->lat));
 			if (s->timed_out)
 				json_object_set_new(se, "perfgen", json_pack("{s:b}", "error", 1));
 			json_array_append_new(streams, se);
 		} else {
-			line(out, c, s, &s->tot, 0, ssecs);
+			if (i == 0 && c->interval_s <= 0)
+				fputs(c->role == PG_ROLE_CLIENT ? pg_tcp_client_header :
+				      s->lat && pg_hist_count(s->lat) ? pg_tcp_server_trip_header :
+				      "[ ID] Interval            Transfer    Bandwidth\n", out);
+			line(out, c, s, &s->tot, writes_upto(c, s->tot.tx_bytes), s->lat, 0, ssecs);
 			if (s->timed_out)
 				fprintf(out, "[%3u] WARNING: the connection failed (refused, reset or timed out)\n",
 					s->id);
@@ -158,17 +223,16 @@ void pg_print_final_tcp(FILE *out, const struct pg_report_conf *c, struct pg_gro
 
 		json_object_set_new(end, "streams", streams);
 		json_object_set_new(end, sender ? "sum_sent" : "sum_received",
-				    stream_json(c, NULL, &sum, 0, secs, sender));
+				    stream_json(c, NULL, &sum, 0, secs, sender, NULL));
 		json_object_set_new(pg, "congestion", json_string(c->cc ? c->cc : "cubic"));
 		json_object_set_new(end, "perfgen", pg);
 		json_object_set_new(root, "end", end);
 		json_object_set_new(root, "perfgen", (json_t *)pg_json_perfgen(c, kv, nb_counters, NULL));
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		fputc('\n', out);
+		pg_json_emit_root(c, g, root, out);
 		json_decref(root);
 	} else {
 		if (g->nstreams > 1)
-			line(out, c, NULL, &sum, 0, secs);
+			line(out, c, NULL, &sum, writes_upto(c, sum.tx_bytes), NULL, 0, secs);
 		for (i = 0; i < nb_counters; i++)
 			fprintf(out, "perfgen: %s %llu\n", kv[i].name, (unsigned long long)kv[i].value);
 	}

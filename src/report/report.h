@@ -47,11 +47,17 @@ struct pg_report_conf {
 	int one_off;                 /* -1: the server exits after its first test */
 	int no_peer;                 /* client into a sink: no server reports expected; per-lcore rates */
 	int tcp;                     /* iperf2 over TCP: no server report; retransmits, cwnd, RTT */
+	int offline;                 /* perfgen analyze: poll()'s now is capture time, and intervals
+				      * are cut no further than the data read so far */
 	const char *cc;              /* TCP congestion control */
 	/* Fills out[0..max) with the dataplane's running drop counters; called whenever a
 	 * report is printed (they count since start, over all tests). May be NULL. */
 	unsigned int (*counters)(void *arg, struct pg_report_counter *out, unsigned int max);
 	void *counters_arg;
+	/* trip-time clock: source and bound of every latency figure (NULL: "tsc", unbounded) */
+	const struct pg_latclock *latclk;
+	/* --histograms, --hdr-log, --csv, loss events, --json-stream (NULL: none) */
+	struct pg_export *export;
 };
 
 /*

@@ -75,6 +75,9 @@ struct json_t *pg_json_perfgen(const struct pg_report_conf *c, const struct pg_r
 
 /* "1.25 MBytes" (1024-based) and "10.5 Mbits/sec" (1000-based), iperf2 style. */
 void pg_fmt_bytes(char *buf, size_t len, double bytes);
+/* output_tcp.c: iperf 2.1.8's -e TCP column headers */
+extern const char pg_tcp_client_header[];
+extern const char pg_tcp_server_trip_header[];
 void pg_fmt_bits(char *buf, size_t len, double bps);
 
 #endif /* PG_REPORT_PRIV_H */

@@ -225,7 +225,8 @@ static void group_finish(struct pg_reporter *r, struct pg_group *g, uint64_t now
 			if (g->s[i]->last_ns > end)
 				end = g->s[i]->last_ns;
 		emit_intervals(r, g, end);
-		/* A tail shorter than a tenth of an interval is noise, not an interval. */
+		/* A tail shorter than a tenth of an interval is noise, not an interval (as iperf2:
+		 * the final line has its data). */
 		if (end > g->t0 + (uint64_t)((g->next_ivl + 0.1) * r->conf.interval_s * 1e9)) {
 			double a = g->next_ivl * r->conf.interval_s;
 
@@ -346,8 +347,10 @@ static void handle(struct pg_reporter *r, const struct pg_msg *m)
 	s = stream_of(r, &m->h);
 	if (!s)
 		return;
-	if (s->g)
-		emit_intervals(r, s->g, m->h.t_ns);
+	/* Deltas of different streams and lcores arrive a little out of time order: an interval
+	 * is cut only once messages are GRACE_NS past its end, as poll() does. */
+	if (s->g && m->h.t_ns > GRACE_NS)
+		emit_intervals(r, s->g, m->h.t_ns - GRACE_NS);
 	switch (m->h.type) {
 	case PG_MSG_FLOW_DELTA:
 		counters_add(&s->tot, &m->u.delta);
@@ -394,9 +397,24 @@ unsigned int pg_reporter_poll(struct pg_reporter *r, uint64_t now_ns)
 				handle(r, &m[k]);
 		} while (n == 32);
 	}
-	for (i = 0; i < MAX_GROUPS; i++)
-		if (r->groups[i].used && now_ns > GRACE_NS)
-			emit_intervals(r, &r->groups[i], now_ns - GRACE_NS);
+	for (i = 0; i < MAX_GROUPS; i++) {
+		struct pg_group *g = &r->groups[i];
+		uint64_t upto = now_ns - GRACE_NS;
+
+		if (!g->used || now_ns <= GRACE_NS)
+			continue;
+		if (r->conf.offline) { /* not past the last datagram read: the capture may end there */
+			uint64_t last = 0;
+			unsigned int j;
+
+			for (j = 0; j < g->nstreams; j++)
+				if (g->s[j]->last_ns > last)
+					last = g->s[j]->last_ns;
+			if (last < upto)
+				upto = last;
+		}
+		emit_intervals(r, g, upto);
+	}
 	return r->lcores_done;
 }
 

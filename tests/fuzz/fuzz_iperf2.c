@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: an Ethernet frame through the classifier, then its UDP payload through the
- * iperf2 header parser, the sequence accounting and the AckFIN decoder, as the server does. */
+ * iperf2 header parser, the sequence accounting and the AckFIN decoder, as the server does;
+ * the same bytes as a TCP stream start: client header, CLIENTHDRACK, trip-times burst header. */
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "frame.h"
 #include "iperf2.h"
+#include "iperf2_tcp.h"
 #include "seqstats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pg_i2_ackfin a;
 
 		pg_i2_ackfin_encode(&a, &rep);
+	}
+	{
+		struct pg_i2_tcp_info ti;
+		struct pg_i2_tcp_burst b;
+		uint32_t vu, vl;
+
+		if (len >= 4 && pg_i2_tcp_hdrlen(pl) > 0)
+			(void)pg_i2_tcp_parse_hdr(pl, len, &ti);
+		(void)pg_i2_tcp_parse_ack(pl, len, &vu, &vl);
+		(void)pg_i2_tcp_parse_burst(pl, len, &b);
 	}
 	return 0;
 }

@@ -14,16 +14,19 @@ clang -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null ||
 
 inc=(-I"$src/src" -I"$src/src/proto" -I"$src/src/dataplane" -I"$src/src/report" -I"$src/src/control")
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/pcap.c "$src"/src/proto/rewrite.c)
+proto=("$src"/src/proto/csum.c "$src"/src/proto/frame.c "$src"/src/proto/iperf2_udp.c "$src"/src/proto/iperf2_tcp.c "$src"/src/proto/pcap.c "$src"/src/proto/rewrite.c "$src"/src/proto/tcp_track.c)
+tcp_engine=("$src"/src/proto/tcp.c "$src"/src/proto/tcp_in.c "$src"/src/proto/tcp_out.c "$src"/src/proto/tcp_timer.c "$src"/src/proto/tcp_sack.c "$src"/src/proto/tcp_opt.c "$src"/src/proto/tcp_cc_reno.c "$src"/src/proto/tcp_cc_cubic.c "$src"/src/proto/tcp_peer.c)
 declare -A extra=(
 	[iperf2]="${proto[*]}"
 	[pcap]="${proto[*]}"
 	[rewrite]="${proto[*]}"
 	[opts]="$src/src/control/opts.c $src/src/dataplane/lcore.c"
+	[tcp]="${proto[*]} ${tcp_engine[*]}"
 	[iperf3]="$src/src/proto/iperf3_ctrl.c $src/src/proto/iperf3_err.c $src/src/proto/iperf3_json.c $src/src/proto/iperf3_udp.c"
+	[ptp]="$src/src/proto/ptp_mgmt.c"
 )
 rc=0
-for t in iperf2 pcap rewrite opts iperf3; do
+for t in iperf2 pcap rewrite opts iperf3 ptp tcp; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -ljansson -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }

@@ -40,6 +40,7 @@ kill -9 $PG; wait $PG 2>/dev/null
 ip -n "$NS_B" link show vB | grep -q xdp || die "expected the killed run's XDP program to remain"
 echo "after kill -9: XDP program still attached (as expected)"
 start_server
+for _ in $(seq 20); do grep -q "stale" "$PG_TMP/pg.err" && break; sleep 0.1; done
 grep -q "stale" "$PG_TMP/pg.err" || { cat "$PG_TMP/pg.err"; die "stale program not reported"; }
 cat "$PG_TMP/pg.err"
 ip netns exec "$NS_A" timeout 20 iperf -c "$IP_B" -u -b 1M -t 1 > "$PG_TMP/c.txt" 2>&1

@@ -17,6 +17,7 @@ PERFGEN=${PERFGEN:-$(dirname "$0")/../../build/perfgen}
 PG_TAG="pg$$"
 NS_A="${PG_TAG}a"
 NS_B="${PG_TAG}b"
+NS_M="${PG_TAG}m"
 PG_TMP=$(mktemp -d /tmp/pgtest.XXXXXX)
 PG_PIDS=()
 
@@ -33,6 +34,7 @@ pg_cleanup() {
 	done
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	ip netns del "$NS_M" 2>/dev/null
 	rm -rf "$PG_TMP"
 }
 trap pg_cleanup EXIT
@@ -137,4 +139,126 @@ pg_wait_server() {
 	done
 	sleep 0.2
 	kill -0 "$pid" 2>/dev/null
+}
+
+# The userspace netem (tests/netns/impair.c): this kernel has no sch_netem.
+IMPAIR=${IMPAIR:-$(dirname "$PERFGEN")/tests/netns/impair}
+
+# pg_ns_trio SUBNET_OCTET: A <-veth-> M <-veth-> B, one L2 segment through M:
+#   A = 198.18.N.1 on vA (peer mA in M), B = 198.18.N.2 on vB (peer mB in M).
+# M has no address; pg_impair_start forwards between mA and mB. IPv6 is off and the
+# offloads are off on every end, so the only frames are the test's own, one per wire frame.
+pg_ns_trio() {
+	local n=$1 ns
+	[ -x "$IMPAIR" ] || die "impair binary not found at $IMPAIR"
+	for ns in "$NS_A" "$NS_M" "$NS_B"; do
+		ip netns add "$ns" || die "cannot create namespace"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+		ip -n "$ns" link set lo up
+	done
+	ip link add vA netns "$NS_A" type veth peer name mA netns "$NS_M" || die "cannot create veth"
+	ip link add vB netns "$NS_B" type veth peer name mB netns "$NS_M" || die "cannot create veth"
+	ip -n "$NS_A" addr add "198.18.$n.1/24" dev vA
+	ip -n "$NS_B" addr add "198.18.$n.2/24" dev vB
+	local d
+	for d in "$NS_A vA" "$NS_M mA" "$NS_M mB" "$NS_B vB"; do
+		set -- $d
+		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1
+		ip -n "$1" link set "$2" up
+	done
+	IP_A="198.18.$n.1"
+	IP_B="198.18.$n.2"
+	for _ in $(seq 1 50); do
+		ip -n "$NS_A" link show vA | grep -q 'state UP' &&
+			ip -n "$NS_B" link show vB | grep -q 'state UP' && break
+		sleep 0.05
+	done
+}
+
+# pg_ns_trio_static_neigh: permanent ARP entries on A and B (no ARP through the impairment,
+# so loss counts are the test traffic's own).
+pg_ns_trio_static_neigh() {
+	local mac_a mac_b
+	mac_a=$(ip -n "$NS_A" -br link show vA | awk '{print $3}')
+	mac_b=$(ip -n "$NS_B" -br link show vB | awk '{print $3}')
+	ip -n "$NS_A" neigh replace "$IP_B" lladdr "$mac_b" dev vA nud permanent
+	ip -n "$NS_B" neigh replace "$IP_A" lladdr "$mac_a" dev vB nud permanent
+}
+
+# pg_impair_start DELAY_US JITTER_US LOSS_PCT REORDER_PCT DUP_PCT SEED [NS IF_IN IF_OUT]
+# Starts the forwarder in M (default NS_M mA mB) and waits until it is ready. Its pid is
+# PG_IMPAIR_PID (also in PG_PIDS), its log (counters after pg_impair_stop) PG_IMPAIR_LOG.
+pg_impair_start() {
+	local delay=$1 jitter=$2 loss=$3 reorder=$4 dup=$5 seed=$6
+	local ns=${7:-$NS_M} ifa=${8:-mA} ifb=${9:-mB}
+	PG_IMPAIR_LOG="$PG_TMP/impair.$RANDOM.log"
+	ip netns exec "$ns" "$IMPAIR" "$ifa" "$ifb" --delay-us "$delay" --jitter-us "$jitter" \
+		--loss "$loss" --reorder "$reorder" --dup "$dup" --seed "$seed" >"$PG_IMPAIR_LOG" 2>&1 &
+	PG_IMPAIR_PID=$!
+	PG_PIDS+=($PG_IMPAIR_PID)
+	for _ in $(seq 1 100); do
+		grep -q 'impair: ready' "$PG_IMPAIR_LOG" && return 0
+		kill -0 "$PG_IMPAIR_PID" 2>/dev/null || break
+		sleep 0.02
+	done
+	cat "$PG_IMPAIR_LOG"
+	die "impair did not start"
+}
+
+# pg_impair_stop: SIGTERM the forwarder, wait, print its counters (PG_IMPAIR_LOG keeps them).
+pg_impair_stop() {
+	kill -TERM "$PG_IMPAIR_PID" 2>/dev/null
+	wait "$PG_IMPAIR_PID" 2>/dev/null
+	grep -v ready "$PG_IMPAIR_LOG"
+}
+
+# pg_impair_count DIR FIELD: a counter from the stopped forwarder's log, DIR = a (frames
+# from A, i.e. A->B) or b; FIELD = rx|fwd|lost|dup|reord|txerr|overflow.
+pg_impair_count() {
+	local line
+	line=$(grep 'impair: m'"${1^^}"'->' "$PG_IMPAIR_LOG")
+	echo "$line" | awk -v f="$2" '{for (i = 1; i < NF; i++) if ($i == f) print $(i + 1)}'
+}
+
+# pg_ptp_pair SUBNET_OCTET: a second veth between NS_A (vPa) and NS_B (vPb) carrying only
+# PTP, and a free-running ptp4l on each end (software timestamping, fast intervals; A is
+# the grandmaster, B slaveOnly). ptp4l NEVER adjusts the clock: free_running 1, and it
+# runs without CAP_SYS_TIME. Their management sockets: PTP_UDS_A, PTP_UDS_B.
+pg_ptp_pair() {
+	local n=$1 s ns dev
+	command -v ptp4l >/dev/null || skip "ptp4l (linuxptp) not installed: run scripts/setup.sh"
+	ip link add vPa netns "$NS_A" type veth peer name vPb netns "$NS_B" || die "cannot create veth"
+	ip -n "$NS_A" addr add "198.18.$n.1/24" dev vPa
+	ip -n "$NS_B" addr add "198.18.$n.2/24" dev vPb
+	ip -n "$NS_A" link set vPa up
+	ip -n "$NS_B" link set vPb up
+	for s in a b; do
+		cat > "$PG_TMP/ptp-$s.conf" <<C
+[global]
+free_running 1
+time_stamping software
+logAnnounceInterval -3
+announceReceiptTimeout 2
+logSyncInterval -4
+logMinDelayReqInterval -4
+uds_address $PG_TMP/ptp4l-$s
+C
+	done
+	echo "priority1 100" >> "$PG_TMP/ptp-a.conf"
+	echo "slaveOnly 1" >> "$PG_TMP/ptp-b.conf"
+	PTP_UDS_A="$PG_TMP/ptp4l-a"
+	PTP_UDS_B="$PG_TMP/ptp4l-b"
+	for s in a b; do
+		if [ $s = a ]; then ns=$NS_A dev=vPa; else ns=$NS_B dev=vPb; fi
+		ip netns exec "$ns" setpriv --bounding-set=-sys_time --inh-caps=-sys_time \
+			ptp4l -f "$PG_TMP/ptp-$s.conf" -i "$dev" -m > "$PG_TMP/ptp4l-$s.log" 2>&1 &
+		PG_PIDS+=($!)
+	done
+	# the slave reports an offset after ~1 s with these intervals
+	for _ in $(seq 1 100); do
+		grep -q 'UNCALIBRATED\|SLAVE' "$PG_TMP/ptp4l-b.log" && [ -S "$PTP_UDS_A" ] && break
+		sleep 0.1
+	done
+	[ -S "$PTP_UDS_B" ] || { cat "$PG_TMP/ptp4l-b.log"; die "ptp4l did not start"; }
 }
