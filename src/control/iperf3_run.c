@@ -12,6 +12,7 @@
 #include "opts.h"
 #include "ring.h"
 #include "iperf3.h"
+#include "export.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -321,6 +322,8 @@ static void interval(struct test *t, double a, double b)
 			json_object_set_new(sum, "sender", json_boolean(snd));
 			json_object_set_new(iv, g ? "sum_bidir_reverse" : "sum", sum);
 		}
+		if (pg_export_json_stream(t->e->export))
+			pg_export_event(t->e->export, "interval", json_incref(iv));
 		json_array_append_new(t->intervals, iv);
 	} else {
 		fflush(out);
@@ -399,28 +402,15 @@ static json_t *conn_json(struct test *t, const struct i3_stream *s)
 			 (int)s->local_port, "remote_host", rh, "remote_port", (int)s->peer_port);
 }
 
-/* The whole -J report (or the final text lines). Returns the JSON text when asked. */
-static char *final_report(struct test *t, int print)
+/* iperf3's "start" object: the connections and the test's parameters. */
+static json_t *start_json(struct test *t)
 {
 	const struct pg_iperf3_params *p = &t->p;
 	struct pg_i3_env *e = t->e;
 	int client = !e->o->server;
-	double dur = secs(t->t_start, t->t_end ? t->t_end : mono_ns());
-	json_t *root = NULL, *start, *end, *streams, *conn;
-	struct side tx[2], rxs[2];
-	double u, sy, tot;
-	unsigned int i, g, nrx[2] = { 0, 0 };
-	char *txt = NULL;
-	FILE *out = e->out;
-	char tb[32], bb[32];
+	json_t *start = json_object(), *conn = json_array();
+	unsigned int i;
 
-	memset(tx, 0, sizeof(tx));
-	memset(rxs, 0, sizeof(rxs));
-	root = json_object();
-	start = json_object();
-	end = json_object();
-	streams = json_array();
-	conn = json_array();
 	for (i = 0; i < t->ns; i++)
 		json_array_append_new(conn, conn_json(t, &t->s[i]));
 	json_object_set_new(start, "connected", conn);
@@ -460,6 +450,29 @@ static char *final_report(struct test *t, int print)
 				      p->reverse, "tos", p->tos, "target_bitrate", (json_int_t)p->bandwidth));
 	if (p->bidir)
 		json_object_set_new(json_object_get(start, "test_start"), "bidir", json_integer(1));
+	return start;
+}
+
+/* The whole -J report (or the final text lines). Returns the JSON text when asked. */
+static char *final_report(struct test *t, int print)
+{
+	const struct pg_iperf3_params *p = &t->p;
+	struct pg_i3_env *e = t->e;
+	double dur = secs(t->t_start, t->t_end ? t->t_end : mono_ns());
+	json_t *root = NULL, *start, *end, *streams;
+	struct side tx[2], rxs[2];
+	double u, sy, tot;
+	unsigned int i, g, nrx[2] = { 0, 0 };
+	char *txt = NULL;
+	FILE *out = e->out;
+	char tb[32], bb[32];
+
+	memset(tx, 0, sizeof(tx));
+	memset(rxs, 0, sizeof(rxs));
+	root = json_object();
+	start = start_json(t);
+	end = json_object();
+	streams = json_array();
 	json_object_set_new(root, "start", start);
 	json_object_set_new(root, "intervals", t->intervals ? json_incref(t->intervals) : json_array());
 
@@ -625,7 +638,14 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(root, "server_output_json", json_loads(t->server_json, 0, NULL));
 	else if (t->server_text)
 		json_object_set_new(root, "server_output_text", json_string(t->server_text));
-	if (print && e->o->json) {
+	if (print && e->o->json && pg_export_json_stream(e->export)) {
+		/* --json-stream: the server's output rides in "end" */
+		if (t->server_json || t->server_text)
+			json_object_set(end, t->server_json ? "server_output_json" : "server_output_text",
+					json_object_get(root, t->server_json ? "server_output_json" :
+							"server_output_text"));
+		pg_export_event(e->export, "end", json_incref(end));
+	} else if (print && e->o->json) {
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', out);
 	} else if (print) {
@@ -729,6 +749,8 @@ static void start_running(struct test *t, uint64_t now)
 	t->omit_done = t->p.omit == 0;
 	t->next_ivl = t->e->o->interval > 0 ? t->e->o->interval : 1;
 	all_streams(t, PG_I3_DOWN_RUN);
+	if (t->e->o->json && pg_export_json_stream(t->e->export))
+		pg_export_event(t->e->export, "start", start_json(t));
 }
 
 static void omit_end(struct test *t, uint64_t now)

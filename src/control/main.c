@@ -1081,6 +1081,7 @@ static int run_iperf3(struct run *r)
 	env.ifname = r->port->info.ifname;
 	env.lcores = r->lcore_str;
 	env.out = stdout;
+	env.export = r->export;
 	env.launch = i3_launch;
 	env.launch_arg = r;
 	rc = r->o.client ? pg_i3_client(&env) : pg_i3_server(&env);
