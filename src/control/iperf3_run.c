@@ -974,6 +974,7 @@ int pg_i3_client(struct pg_i3_env *e)
 	t->p.udp_counters_64bit = (uint8_t)o->udp_counters_64bit;
 	t->p.omit = (int32_t)o->omit;
 	t->p.mss = (int32_t)o->mss;
+	t->p.window = o->window;
 	if (o->cc)
 		snprintf(t->p.congestion, sizeof(t->p.congestion), "%s", o->cc);
 	if (o->udp) {

@@ -1229,8 +1229,8 @@ int main(int argc, char **argv)
 	if (r.o.server && !r.o.wire_set && r.o.port == PG_IPERF2_PORT)
 		r.o.wire = "iperf2";
 	if (!strcmp(r.o.wire, "iperf2") && (r.o.reverse || r.o.bidir || r.o.omit || r.o.mss ||
-					   r.o.get_server_output || r.o.udp_counters_64bit))
-		return fail("%s", "-R, --bidir, -O, -M, --get-server-output and --udp-counters-64bit are iperf3 options: drop --wire iperf2");
+					   r.o.get_server_output || r.o.udp_counters_64bit || r.o.window))
+		return fail("%s", "-R, --bidir, -O, -M, -w, --get-server-output and --udp-counters-64bit are iperf3 options: drop --wire iperf2");
 	if (!strcmp(r.o.wire, "iperf3") && r.o.trip_times)
 		return fail("%s", "--trip-times is an iperf2 option (iperf3 has no trip times): add --wire iperf2");
 	if (!strcmp(r.o.wire, "iperf3") && r.o.client && r.o.udp && r.o.cc)
