@@ -123,8 +123,9 @@ struct pg_i3_slot {
 	struct pg_tcp_conn *c;
 	struct pg_lcore *lc;
 	uint8_t kind;                 /* enum pg_i3_kind */
-	uint8_t running, stopped, drained, up_sent, closed_sent;
+	uint8_t running, stopped, drained, up_sent, closed_sent, in_act;
 	uint16_t idx;
+	uint16_t act_pos;             /* index in the lcore's active list */
 	uint32_t gen;
 	struct pg_i3_stream_conf sc;
 	uint64_t limit;               /* TCP sender: bytes released to the engine */
@@ -156,6 +157,8 @@ struct pg_i3_lcore {
 	uint8_t cookie[PG_IPERF3_COOKIE_LEN]; /* client */
 	_Atomic int ended;            /* main: everything is closed, leave the loop */
 	uint16_t next_slot;           /* server: where the next slot search starts */
+	unsigned int nb_act;          /* slots in use, listed in act[] */
+	uint16_t act[PG_I3_CONNS];
 	uint8_t udp_listen;           /* server: a test waits for UDP connect datagrams */
 	uint8_t up_full;              /* a control chunk did not fit: the connection is aborted */
 	_Atomic uint64_t up_overflow, bad_cookie_len, table_full, udp_unknown;

@@ -69,12 +69,35 @@ static int up_post(struct pg_i3_lcore *l, uint8_t type, uint16_t slot, int32_t e
 
 /* --------------------------------------------------------- TCP slots ---- */
 
+/* Slots in use are kept in a dense list so the per-pass loops never walk all 512. */
+static void act_add(struct pg_i3_lcore *l, struct pg_i3_slot *s)
+{
+	if (s->in_act)
+		return;
+	s->in_act = 1;
+	s->act_pos = (uint16_t)l->nb_act;
+	l->act[l->nb_act++] = s->idx;
+}
+
+static void act_del(struct pg_i3_lcore *l, struct pg_i3_slot *s)
+{
+	uint16_t last;
+
+	if (!s->in_act)
+		return;
+	last = l->act[--l->nb_act];
+	l->act[s->act_pos] = last;
+	l->slots[last].act_pos = s->act_pos;
+	s->in_act = 0;
+}
+
 static void slot_free(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 {
 	uint32_t gen = s->gen + 1;
 	uint16_t idx = s->idx;
 	struct pg_lcore *lc = s->lc;
 
+	act_del(l, s);
 	if (s->ctrl_buf >= 0)
 		l->ctrl_used[s->ctrl_buf] = 0;
 	/* the counters stay readable until the slot is handed out again (slot_reset) */
@@ -109,6 +132,7 @@ static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
 		if (l->slots[i].kind == PG_I3_FREE && !l->slots[i].c) {
 			l->next_slot = (i + 1) % PG_I3_CONNS;
 			slot_reset_counters(&l->slots[i]);
+			act_add(l, &l->slots[i]);
 			return &l->slots[i];
 		}
 	}
@@ -398,8 +422,8 @@ static unsigned int udp_tx(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 	const struct pg_port_ops *ops = lc->port->ops;
 	unsigned int i, total = 0;
 
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 		struct pg_pkt pk[UDP_BURST];
 		unsigned int want = 0, got, k, sent;
 		uint32_t sec = (uint32_t)(now_ns / 1000000000u), usec = (uint32_t)(now_ns % 1000000000u / 1000u);
@@ -507,8 +531,8 @@ static int udp_input(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uin
 	}
 	if (fr.dport != l->port)
 		return 0;
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 		if (s->kind == PG_I3_USTREAM && s->sc.peer_ip == fr.saddr && s->sc.dport == fr.sport) {
 			udp_rx_account(s, &fr, now_ns);
@@ -620,6 +644,7 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 			break;
 		case PG_I3_DOWN_OPEN: /* client */
 			slot_reset_counters(s);
+			act_add(l, s);
 			s->sc = d.u.sc;
 			/* a receiver counts from the start: the peer sends only after
 			 * TEST_RUNNING, which may reach us before this thread's RUN */
@@ -725,8 +750,8 @@ static void udp_connects(struct pg_lcore *lc, uint64_t now)
 	struct pg_i3_lcore *l = I3(lc);
 	unsigned int i;
 
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 		if (s->kind != PG_I3_USTREAM || s->up_sent || now < s->retry_tsc)
 			continue;
@@ -798,6 +823,7 @@ void *pg_i3_lcore_main(void *arg)
 	} else {
 		struct pg_i3_slot *s = &l->slots[0];
 
+		act_add(l, s);
 		make_ctrl(l, s);
 		s->c = pg_tcp_connect(lc->tcp, l->peer_ip, l->peer_mac, l->port, l->ctrl_sport, &slot_ops, s,
 				      pg_clock_now_ns(&lc->clock, now));
@@ -844,9 +870,9 @@ void *pg_i3_lcore_main(void *arg)
 			work += n;
 		}
 		work += commands(lc, now, now_ns);
-		for (i = 0; i < PG_I3_CONNS; i++)
-			if (l->slots[i].wpend_len)
-				ctrl_flush(&l->slots[i]);
+		for (i = 0; i < l->nb_act; i++)
+			if (l->slots[l->act[i]].wpend_len)
+				ctrl_flush(&l->slots[l->act[i]]);
 		if (!l->server)
 			udp_connects(lc, now);
 		work += udp_tx(lc, now, now_ns);
@@ -858,8 +884,8 @@ void *pg_i3_lcore_main(void *arg)
 
 			if (lc->sflows)
 				pg_udp_server_tick(lc, now);
-			for (i = 0; i < PG_I3_CONNS; i++) {
-				struct pg_i3_slot *s = &l->slots[i];
+			for (i = 0; i < l->nb_act; i++) {
+				struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 				if (s->kind == PG_I3_TSTREAM)
 					publish_tcp(s);
@@ -887,10 +913,12 @@ void *pg_i3_lcore_main(void *arg)
 
 			if (dl != UINT64_MAX)
 				sl = dl > now_ns ? (dl - now_ns < sl ? dl - now_ns : sl) : 0;
-			for (i = 0; i < PG_I3_CONNS; i++)
-				if (l->slots[i].kind == PG_I3_USTREAM && l->slots[i].sc.sender &&
-				    l->slots[i].running && !l->slots[i].stopped)
+			for (i = 0; i < l->nb_act; i++) {
+				const struct pg_i3_slot *s = &l->slots[l->act[i]];
+
+				if (s->kind == PG_I3_USTREAM && s->sc.sender && s->running && !s->stopped)
 					sl = 0;
+			}
 			pg_backoff_idle(&bo, lc->idle, sl, &lc->stats);
 		}
 	}
