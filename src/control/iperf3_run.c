@@ -61,6 +61,7 @@ struct test {
 	struct i3_stream s[MAXS];
 	uint64_t t_accept, t_start, t_running, t_end, t_phase, t_last_rx;
 	uint64_t last_total;
+	uint64_t wr_sent;                /* control bytes handed to the lcore */
 	int omit_done;
 	double next_ivl;
 	json_t *intervals;
@@ -127,16 +128,27 @@ static void down_sc(struct test *t, uint8_t type, unsigned int slot, const struc
 		sleep_ms(1);
 }
 
-/* Control output -> WRITE chunks. */
+/*
+ * Control output -> WRITE chunks, never more than the lcore's send ring holds beyond what
+ * the peer acknowledged: a WRITE then always fits, so a peer that stops reading its
+ * control connection holds up only its own output, not the commands of other tests.
+ */
 static void flush_ctrl(struct test *t)
 {
 	const uint8_t *d;
 	size_t n;
 
+	if (t->ctrl_slot >= PG_I3_CONNS)
+		return;
 	while (t->c && (n = pg_iperf3_ctrl_output(t->c, &d)) > 0) {
 		size_t k = n > PG_I3_CHUNK ? PG_I3_CHUNK : n;
+		uint64_t acked = atomic_load_explicit(&L(t)->slots[t->ctrl_slot].cnt.ctrl_acked,
+						      memory_order_acquire);
 
+		if (t->wr_sent + k - acked > PG_I3_CTRL_SNDBUF - PG_I3_CHUNK)
+			break; /* again on the next pass, once acknowledged */
 		down(t, PG_I3_DOWN_WRITE, t->ctrl_slot, d, (uint16_t)k);
+		t->wr_sent += k;
 		pg_iperf3_ctrl_output_done(t->c, k);
 	}
 }

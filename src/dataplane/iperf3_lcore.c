@@ -119,6 +119,7 @@ static void slot_reset_counters(struct pg_i3_slot *s)
 	atomic_store(&s->cnt.jitter_ns, 0);
 	atomic_store(&s->cnt.cwnd, 0);
 	atomic_store(&s->cnt.rtt_us, 0);
+	atomic_store(&s->cnt.ctrl_acked, 0);
 }
 
 static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
@@ -235,6 +236,8 @@ static void s_acked(struct pg_tcp_conn *c, void *arg, uint64_t acked)
 
 	(void)c;
 	s->acked = acked;
+	if (s->kind == PG_I3_CTRL)
+		atomic_store_explicit(&s->cnt.ctrl_acked, acked, memory_order_release);
 	if (s->kind != PG_I3_TSTREAM)
 		return;
 	if (!I3(lc)->server && !s->up_sent && acked >= PG_IPERF3_COOKIE_LEN) {
