@@ -495,7 +495,7 @@ static char *final_report(struct test *t, int print)
 		struct pg_iperf3_stream_result mine;
 		const struct pg_iperf3_stream_result *peer = t->have_peer ? pg_iperf3_results_find(&t->peer, s->id) : NULL;
 		const struct pg_iperf3_stream_result *snd, *rcv;
-		struct pg_iperf3_stream_result none;
+		struct pg_iperf3_stream_result none, peer_net;
 		json_t *so = json_object();
 
 		/* --bidir: group 1 = the streams going the other way than the first */
@@ -504,6 +504,14 @@ static char *final_report(struct test *t, int print)
 		local_result(t, i, dur, &mine);
 		snd = s->sender ? &mine : peer ? peer : &none;
 		rcv = s->sender ? (peer ? peer : &none) : &mine;
+		if (p->udp && !s->sender && s->omit_pkts && peer) {
+			/* 3.12 senders report raw counts; like iperf3, show them net of what this
+			 * receiver left out during -O */
+			peer_net = *peer;
+			peer_net.packets = peer->packets > (int64_t)s->omit_pkts ?
+					   peer->packets - (int64_t)s->omit_pkts : 0;
+			snd = &peer_net;
+		}
 		if (p->udp) {
 			/* iperf3's UDP entry: bytes/packets of the sender, loss and jitter of the receiver */
 			double lp = snd->packets > 0 ? 100.0 * (double)rcv->errors / (double)snd->packets : 0;
@@ -772,10 +780,17 @@ static void omit_end(struct test *t, uint64_t now)
 	for (i = 0; i < t->ns; i++) {
 		struct i3_stream *s = &t->s[i];
 
-		s->omit_bytes = ld(&cnt(t, s)->bytes);
 		s->omit_pkts = ld(&cnt(t, s)->packets);
-		s->ivl_bytes = s->omit_bytes;
 		s->ivl_pkts = s->omit_pkts;
+		if (s->udp && !s->sender) {
+			/* the lcore restarts the receiver's bytes and jitter itself */
+			down(t, PG_I3_DOWN_OMIT_END, s->slot, NULL, 0);
+			s->omit_bytes = 0;
+			s->ivl_bytes = 0;
+		} else {
+			s->omit_bytes = ld(&cnt(t, s)->bytes);
+			s->ivl_bytes = s->omit_bytes;
+		}
 	}
 	t->omit_done = 1;
 	t->t_start = now;

@@ -65,6 +65,7 @@ enum pg_i3_down_type {
 	PG_I3_DOWN_DENY,        /* server: write 0xff on slot and close it */
 	PG_I3_DOWN_CONTROL,     /* server: slot is a control connection: forward its bytes */
 	PG_I3_DOWN_UDP_LISTEN,  /* server: accept UDP connect datagrams on port for a test */
+	PG_I3_DOWN_OMIT_END,    /* UDP receiver: end of -O (bytes and jitter restart, as 3.12) */
 };
 
 /* What a stream is asked to do (OPEN / ATTACH). */

@@ -737,6 +737,13 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				pg_tcp_close(s->c);
 			}
 			break;
+		case PG_I3_DOWN_OMIT_END:
+			if (s->kind == PG_I3_USTREAM && !s->sc.sender) {
+				pg_iperf3_udp_rx_omit_end(&s->urx);
+				atomic_store_explicit(&s->cnt.bytes, 0, memory_order_relaxed);
+				atomic_store_explicit(&s->cnt.jitter_ns, 0, memory_order_relaxed);
+			}
+			break;
 		case PG_I3_DOWN_UDP_LISTEN:
 			l->udp_listen = (uint8_t)(d.len > 255 ? 255 : d.len);
 			break;

@@ -2,7 +2,7 @@
 # iperf3 on perfgen's dataplane against the real iperf3 3.12 (kernel TCP/UDP), and
 # perfgen against itself. Variant: ROLE-KIND, ROLE = client (perfgen -c, iperf3 -s),
 # server (iperf3 -c, perfgen -s), pp (perfgen -c against perfgen -s); KIND = tcp,
-# tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso, stream.
+# tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso, stream, udp-omit.
 # Both sides run with -J and both reports are parsed (never scraped):
 #   TCP: what the sending side says it sent equals what the receiving side counted, to
 #        the byte, when the iperf3 3.12 receiver counts to the end (a 3.12 receiver stops
@@ -32,6 +32,7 @@ n) args=(-n 20M) ;;
 k) args=(-k 200) ;;
 gso) args=(-t 1 --get-server-output) ;;
 stream) args=(-t 2 -i 0.5) ;;  # perfgen with --json-stream instead of -J
+udp-omit) args=(-u -b 10M -O 1 -t 2) ;;
 *) die "unknown kind $kind" ;;
 esac
 
@@ -113,13 +114,19 @@ if udp:
     ooo = sum(x["udp"].get("out_of_order", 0) for x in recv["end"]["streams"])
     print(f"receiver out_of_order {ooo}")
     assert cs["packets"] > 0
-    assert cs["packets"] == ss["packets"], "packet counts disagree"
+    if kind == "udp-omit":  # each side cuts -O on its own clock: counts agree within 3%
+        assert abs(cs["packets"] - ss["packets"]) <= 0.03 * cs["packets"], "packet counts disagree"
+    else:
+        assert cs["packets"] == ss["packets"], "packet counts disagree"
     if rev and role == "client":  # a 3.12 server leaves its peer's loss out of its report
         assert 0 <= cs["lost_packets"] <= cs["packets"]
     else:
         assert cs["lost_packets"] == ss["lost_packets"], "loss disagrees"
     if kind == "udp-l64":
         assert C["start"]["test_start"]["blksize"] == 64
+    if kind == "udp-omit":  # the omitted second is out of the bytes on both sides
+        sent = cs["bytes"]  # 10 Mbit/s for 1 + 2 s: 2 s worth is 2.5 MB, 3 s would be 3.75
+        assert 1.5e6 < sent < 3.1e6, f"-O 1 did not leave the first second out ({sent} bytes)"
 else:
     print(f"client: sent {c['sum_sent']['bytes']} received {c['sum_received']['bytes']}; "
           f"server: sent {s['sum_sent']['bytes']} received {s['sum_received']['bytes']}")
