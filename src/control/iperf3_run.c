@@ -28,9 +28,9 @@
 #define MAXS PG_IPERF3_MAX_RESULT_STREAMS
 #define DRAIN_TIMEOUT_NS 5000000000ull
 #define SETTLE_NS 100000000ull   /* after the senders drained, before TEST_END */
-#define QUIET_NS 400000000ull    /* server: no new bytes for this long after TEST_END (above
-                                  * the 200 ms minimum RTO of a kernel sender) */
-#define QUIET_MAX_NS 4000000000ull
+#define QUIET_NS 1000000000ull   /* server: no new bytes for this long after TEST_END (above
+                                  * a kernel sender's RTO after two backoffs) */
+#define QUIET_MAX_NS 5000000000ull
 #define IDLE_CTRL_NS 5000000000ull /* server: a control connection that sends no params for 5 s */
 #define MAX_TESTS 64
 

@@ -138,7 +138,12 @@ else:
             assert s["sum_received"]["bytes"] == got, "server's copy of the client's received bytes differs"
     else:
         sent, got = c["sum_sent"]["bytes"], s["sum_received"]["bytes"]
-        assert sent > 0 and sent == got, f"bytes differ: client sent {sent}, server counted {got}"
+        if kind == "bidir" and role == "server":
+            # a 3.12 --bidir client counts bytes it never gets onto the wire (it differs
+            # from a kernel iperf3 server too): only counted <= sent holds
+            assert 0 < got <= sent, f"bytes: client sent {sent}, server counted {got}"
+        else:
+            assert sent > 0 and sent == got, f"bytes differ: client sent {sent}, server counted {got}"
         if kind == "tcp-p4":
             assert len(c["streams"]) == 4 and len(s["streams"]) == 4
         if kind == "n" and role != "server":
