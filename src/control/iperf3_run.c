@@ -1620,6 +1620,12 @@ int pg_i3_server(struct pg_i3_env *e)
 			 * writing into a reset stream would report that instead) */
 			for (k = 0; k < MAX_TESTS; k++)
 				if (sv->tests[k]) {
+					char m[96];
+
+					snprintf(m, sizeof(m), "interrupted in state %d (phase %d, %u/%u streams)",
+						 pg_iperf3_ctrl_state(sv->tests[k]->c), sv->tests[k]->phase,
+						 sv->tests[k]->ns, sv->tests[k]->nb_expected);
+					srv_log(sv, sv->tests[k], m);
 					pg_iperf3_ctrl_terminate(sv->tests[k]->c);
 					flush_ctrl(sv->tests[k]);
 				}

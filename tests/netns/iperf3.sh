@@ -72,7 +72,10 @@ server|pp)
 	[ $rc -eq 0 ] || { head -c 2000 "$PG_TMP/c.json"; cat "$PG_TMP/s.err"; die "client exited $rc"; }
 	for _ in $(seq 1 100); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
 	cat "$PG_TMP/s.err"
-	kill -0 $S 2>/dev/null && die "perfgen -s -1 still running after the test"
+	if kill -0 $S 2>/dev/null; then
+		kill -INT $S; sleep 1; cat "$PG_TMP/s.err"; head -c 1500 "$PG_TMP/c.json"
+		die "perfgen -s -1 still running after the test"
+	fi
 	;;
 *) die "unknown role $role" ;;
 esac
