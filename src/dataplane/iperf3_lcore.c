@@ -899,7 +899,9 @@ void *pg_i3_lcore_main(void *arg)
 
 				if (s->kind == PG_I3_TSTREAM)
 					publish_tcp(s);
-				else if (s->kind == PG_I3_PENDING && s->c && now - s->accept_tsc > silent) {
+				else if (s->kind == PG_I3_PENDING && s->c && now > s->accept_tsc &&
+					 now - s->accept_tsc > silent) {
+					/* (accepted after this pass read the clock: not yet due) */
 					struct pg_i3_up u;
 
 					memset(&u, 0, sizeof(u));
