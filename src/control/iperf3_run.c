@@ -26,7 +26,7 @@
 #include <jansson.h>
 
 #define MAXS PG_IPERF3_MAX_RESULT_STREAMS
-#define DRAIN_TIMEOUT_NS 5000000000ull
+#define DRAIN_TIMEOUT_NS 30000000000ull /* a slow peer takes a while to acknowledge the lead */
 #define SETTLE_NS 100000000ull   /* after the senders drained, before TEST_END */
 #define QUIET_NS 1000000000ull   /* server: no new bytes for this long after TEST_END (above
                                   * a kernel sender's RTO after two backoffs) */
@@ -652,6 +652,20 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)ld(&l->table_full)));
 		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)ld(&l->udp_unknown)));
 		json_object_set_new(pg, "drops", dr);
+		if (!p->udp) {
+			/* the engine's own byte counts beside each stream's (cross-check) */
+			json_t *ea = json_array();
+
+			for (i = 0; i < t->ns; i++) {
+				struct pg_i3_counters *c = cnt(t, &t->s[i]);
+
+				json_array_append_new(ea, json_pack("{s:i,s:I,s:I,s:I}", "socket", (int)t->s[i].slot,
+								    "counted", (json_int_t)ld(&c->bytes),
+								    "engine_received", (json_int_t)ld(&c->eng_rx),
+								    "engine_acked", (json_int_t)ld(&c->eng_acked)));
+			}
+			json_object_set_new(pg, "tcp_streams", ea);
+		}
 		json_object_set_new(root, "perfgen", pg);
 	}
 	if (t->server_json)

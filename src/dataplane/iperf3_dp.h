@@ -115,6 +115,8 @@ struct pg_i3_counters {
 	_Atomic uint64_t rx_ooo;      /* UDP receiver: out of order */
 	_Atomic uint64_t jitter_ns;   /* UDP receiver: jitter */
 	_Atomic uint32_t cwnd, rtt_us;
+	_Atomic uint64_t eng_rx, eng_acked; /* TCP: the engine's own counts (bytes_received,
+				       * bytes_acked), for cross-checking the stream's counters */
 	_Atomic uint64_t ctrl_acked;  /* control: bytes of ours the peer acknowledged (the main
 				       * thread writes at most a send ring's worth beyond it) */
 };

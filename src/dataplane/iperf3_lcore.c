@@ -120,6 +120,8 @@ static void slot_reset_counters(struct pg_i3_slot *s)
 	atomic_store(&s->cnt.cwnd, 0);
 	atomic_store(&s->cnt.rtt_us, 0);
 	atomic_store(&s->cnt.ctrl_acked, 0);
+	atomic_store(&s->cnt.eng_rx, 0);
+	atomic_store(&s->cnt.eng_acked, 0);
 }
 
 static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
@@ -156,6 +158,8 @@ static void publish_tcp(struct pg_i3_slot *s)
 	atomic_store_explicit(&s->cnt.retrans, ti.retrans_segs, memory_order_relaxed);
 	atomic_store_explicit(&s->cnt.cwnd, ti.cwnd, memory_order_relaxed);
 	atomic_store_explicit(&s->cnt.rtt_us, (uint32_t)(ti.srtt_ns / 1000), memory_order_relaxed);
+	atomic_store_explicit(&s->cnt.eng_rx, ti.bytes_received, memory_order_relaxed);
+	atomic_store_explicit(&s->cnt.eng_acked, ti.bytes_acked, memory_order_relaxed);
 }
 
 static uint64_t lead_of(struct pg_tcp_conn *c)
