@@ -202,6 +202,8 @@ static int s_connected(struct pg_tcp_conn *c, void *arg)
 		s->limit = PG_IPERF3_COOKIE_LEN;
 		s->run_off = PG_IPERF3_COOKIE_LEN;
 		pg_tcp_send_limit(c, s->limit);
+		if (!s->sc.sender)
+			pg_tcp_set_rcv_inorder(c, 0); /* a receiver only counts (-R, --bidir) */
 	}
 	return 0;
 }
@@ -679,9 +681,14 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				if (d.u.sc.cc && s->c)
 					pg_tcp_conn_set_cc(s->c, d.u.sc.cc == 1 ? &pg_tcp_cc_reno : &pg_tcp_cc_cubic);
 				s->running = !d.u.sc.sender;
-				if (s->running)
+				if (s->running) {
 					atomic_store_explicit(&s->cnt.bytes, s->rx_total - PG_IPERF3_COOKIE_LEN,
 							      memory_order_relaxed);
+					/* past the cookie a receiver only counts: out-of-order segments
+					 * are taken (and SACKed) instead of dropped */
+					if (s->c)
+						pg_tcp_set_rcv_inorder(s->c, PG_IPERF3_COOKIE_LEN);
+				}
 			} else if (s->kind == PG_I3_USTREAM && d.u.sc.udp) {
 				uint32_t ip = s->sc.peer_ip;
 				uint16_t sp = s->sc.sport, dp = s->sc.dport;
