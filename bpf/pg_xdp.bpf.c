@@ -94,6 +94,17 @@ int pg_xdp_steer(struct xdp_md *ctx)
 	key = PG_XDP_STEER_KEY(ip->protocol, (__u32)l4[2] << 8 | l4[3]);
 	if (!bpf_map_lookup_elem(&pg_steer, &key))
 		return count(1, XDP_PASS);
+	/* the receive time, as early as software sees the frame (drivers without room for
+	 * metadata refuse the adjustment: the frame goes without, user space falls back) */
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct pg_xdp_meta)) == 0) {
+		struct pg_xdp_meta *m = (void *)(long)ctx->data_meta;
+
+		if ((void *)(m + 1) <= (void *)(long)ctx->data) {
+			m->rx_tai_ns = bpf_ktime_get_tai_ns();
+			m->magic = PG_XDP_META_MAGIC;
+			m->reserved = 0;
+		}
+	}
 	return count(0, bpf_redirect_map(&pg_xsks, ctx->rx_queue_index, XDP_PASS));
 }
 

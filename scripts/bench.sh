@@ -13,10 +13,15 @@
 #     dpdk-testpmd --forward-mode=txonly (constant frames)
 #   offline analysis: `perfgen analyze` on a generated 2M-frame capture in the page cache,
 #     and the cost of each stage (read / classify / iperf2 accounting)
+#   latency: cycles and ns per packet of timestamp + sequence check + trip-time correction +
+#     histogram record on the RX path (aim: under 10 ns), TSC calibration error in ppm
 #   iperf3 into a real `iperf3 -s` over the veth (perfgen on native AF_XDP):
 #     UDP with the smallest frames (-l 18: 64 bytes on the wire), -b 0, beside kernel
 #     `iperf3 -c -u -b 0 -l 64`: Mpps sent, Mpps the server counted, loss
 #     TCP -P 4 goodput (the server's count) beside kernel `iperf3 -P 4`
+#   iperf2 TCP through the userspace netem (tests/netns/impair: loss 1%, 5 ms each way,
+#     2% reordered): perfgen -c beside kernel iperf -c (both CUBIC), and kernel iperf -c
+#     into perfgen -s beside kernel into kernel; each pair from one run of the netns test
 #
 # Usage: sudo scripts/bench.sh [SECONDS] [iperf3]   (iperf3: only the iperf3 rows)
 set -uo pipefail
@@ -201,4 +206,16 @@ python3 -c "print(f'  perfgen analyze, the analysis pass (flow table, histograms
 python3 -c "print(f'  perfgen analyze, whole process (start-up, TSC calibration, exit):   {$an_pps/1e6:.2f} Mpps')"
 sed 's/^/  stage /' "$tmp/stages.txt"
 echo
+echo "latency work on the RX path (one lcore, synthetic datagrams, no I/O):"
+if [ -x build/tests/unit/bench_latency ]; then
+	build/tests/unit/bench_latency | sed 's/^/  /'
+else
+	echo "  (bench_latency not built: cmocka missing)"
+fi
 i3_rows
+echo
+echo "iperf2 TCP through impair (loss 1%, 5 ms each way, 2% reordered; both CUBIC):"
+for v in client-impair server-impair; do
+	PERFGEN=build/perfgen IMPAIR=build/tests/netns/impair bash tests/netns/iperf2_tcp.sh "$v" 2>&1 |
+		grep '^impair (' | sed 's/^impair ([^)]*): /  /'
+done

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # perfgen's main job, end to end, on a fresh machine: set up, build, create two namespaces
-# joined by a veth (198.18.0.0/15), run a real `iperf -s -u -e` in one and perfgen against it
-# from the other over native AF_XDP, print both reports, then serve a real iperf client
-# from perfgen, and remove everything.
+# joined by a veth (198.18.0.0/15), and over native AF_XDP:
+#   1. perfgen (iperf2 UDP, trip-times) against a real `iperf -s -u -e`
+#   2. a real `iperf -c -u --trip-times` against perfgen -s
+#   3. perfgen (iperf3, its userspace TCP, 2 streams) against a real `iperf3 -s`
+#   4. a real `iperf3 -c -R` (perfgen's TCP sends) against perfgen -s
+# printing both ends' reports each time, then remove everything.
 # Usage: sudo scripts/demo.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,5 +60,27 @@ sleep 1
 echo
 echo "--- perfgen server's report:"
 cat "$tmp/pg-server.txt"
+
+echo
+echo "=== 3. perfgen client (iperf3 wire, userspace TCP, 2 streams) -> real iperf3 3.12 server"
+ip netns exec "$B" iperf3 -s -1 > "$tmp/iperf3-server.txt" 2>&1 &
+pids+=($!)
+sleep 0.5
+echo "\$ perfgen --dev vA -c 198.18.0.2 -P 2 -t 3"
+ip netns exec "$A" build/perfgen --dev vA -c 198.18.0.2 -P 2 -t 3
+wait "${pids[-1]}" 2>/dev/null
+echo "--- the iperf3 server's own report (last lines):"
+tail -6 "$tmp/iperf3-server.txt"
+
+echo
+echo "=== 4. real iperf3 3.12 client, -R (perfgen's TCP sends) -> perfgen server (iperf3 wire)"
+ip netns exec "$B" build/perfgen --dev vB -s -1 -p 5201 > "$tmp/pg3-server.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "listening" "$tmp/pg3-server.txt" 2>/dev/null && break; sleep 0.1; done
+echo "\$ iperf3 -c 198.18.0.2 -R -t 3"
+ip netns exec "$A" iperf3 -c 198.18.0.2 -R -t 3
+wait "${pids[-1]}" 2>/dev/null
+echo "--- perfgen server's report:"
+cat "$tmp/pg3-server.txt"
 echo
 echo "demo done; namespaces removed."

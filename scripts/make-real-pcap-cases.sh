@@ -5,11 +5,16 @@
 #   iperf2-udp-parallel-real: UDP -P 3 --trip-times, clean link
 #   iperf2-tcp-real, iperf2-tcp-parallel-real: TCP, 1 stream -n and 3 streams -t at a set rate;
 #     expected bytes from the server's CSV report (-y C), exact
+#   iperf3-tcp-parallel-real, iperf3-tcp-reverse-real, iperf3-udp-parallel-real: iperf3 TCP
+#     -P 2, -R and UDP -P 2; expected figures from iperf3's own server -J report
 # (a loss case needs netem, which this kernel lacks; the crafted loss/reorder cases of
 # make-pcap-cases.py cover that)
-# Run as root: scripts/make-real-pcap-cases.sh (then review and commit tests/pcap/).
+# Run as root: scripts/make-real-pcap-cases.sh [CASE...] (all cases when none are named;
+# then review and commit tests/pcap/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+wanted=("$@")
+want() { [ ${#wanted[@]} -eq 0 ] && return 0; local w; for w in "${wanted[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 A=pgmk$$a B=pgmk$$b
 T=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
@@ -25,6 +30,7 @@ sleep 0.5
 record() { # record CASE "README text" NETEM-ARGS|"" IPERF-CLIENT-ARGS...
 	local name=$1 text=$2 netem=$3; shift 3
 	local dir=tests/pcap/$name
+	want "$name" || return 0
 	mkdir -p "$dir"
 	ip -n "$A" link set vA txqueuelen 1000
 	ip netns exec "$A" tc qdisc del dev vA root 2>/dev/null || true
@@ -65,6 +71,7 @@ ip netns exec "$B" ethtool -K vB tso off gso off gro off >/dev/null 2>&1 || true
 record_tcp() { # record_tcp CASE "README text" IPERF-CLIENT-ARGS...
 	local name=$1 text=$2; shift 2
 	local dir=tests/pcap/$name
+	want "$name" || return 0
 	mkdir -p "$dir"
 	ip netns exec "$B" tcpdump -i vB -s 200 -U -w "$dir/capture.pcap" tcp port 5001 2> /dev/null &
 	local td=$!
@@ -93,3 +100,56 @@ record_tcp iperf2-tcp-real \
 record_tcp iperf2-tcp-parallel-real \
 	"real: iperf -s -y C / iperf -c 198.18.29.2 -P 3 -t 1 -b 2M (iperf 2.1.8 TCP, namespaces, no TSO/GRO, tcpdump -s 200 on the server's veth; made by scripts/make-real-pcap-cases.sh)." \
 	-P 3 -t 1 -b 2M
+
+# iperf3: control connection + data streams on 5201; expected figures from the real server's
+# own -J report (TCP: bytes received, or sent with -R: what the client got; UDP: packets
+# and lost packets)
+record_i3() { # record_i3 CASE "README text" IPERF3-CLIENT-ARGS...
+	local name=$1 text=$2; shift 2
+	local dir=tests/pcap/$name
+	want "$name" || return 0
+	mkdir -p "$dir"
+	ip netns exec "$B" tcpdump -i vB -s 400 -U -w "$dir/capture.pcap" port 5201 2> /dev/null &
+	local td=$!
+	ip netns exec "$B" iperf3 -s -1 -J > "$T/srv.json" 2>&1 &
+	local is=$!
+	sleep 1
+	ip netns exec "$A" iperf3 -c 198.18.29.2 "$@" > "$T/cli.txt" 2>&1
+	wait $is 2>/dev/null || true
+	sleep 0.5
+	kill $td; wait $td 2>/dev/null || true
+	python3 - "$T/srv.json" "$dir/expected.json" "$name" <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+rev = d["start"]["test_start"]["reverse"]
+end = d["end"]
+n = len(end["streams"])
+if d["start"]["test_start"]["protocol"] == "UDP":
+    exp = {"streams": n, "end.sum.packets": end["sum"]["packets"], "end.sum.lost_packets": end["sum"]["lost_packets"]}
+else:
+    b = end["sum_sent"]["bytes"] if rev else end["sum_received"]["bytes"]
+    exp = {"streams": n, "end.sum_received.bytes": b}
+json.dump(exp, open(sys.argv[2], "w"), indent=2, sort_keys=True)
+print(f"{sys.argv[3]}: {exp}")
+PY
+	chown root:root "$dir/capture.pcap"
+	# iperf3's UDP "packets" is the sender's count (from the results exchange): a reference
+	# for the capture only when every datagram sent is in it
+	if grep -q '"end.sum.packets"' "$dir/expected.json"; then
+		local want got
+		want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end.sum.packets"])' "$dir/expected.json")
+		got=$(tshark -r "$dir/capture.pcap" -Y "udp.dstport==5201 && udp.length > 12" 2>/dev/null | wc -l)
+		[ "$got" = "$want" ] || { echo "$name: $got datagrams captured, iperf3 sent $want; run again"; return 1; }
+	fi
+	echo "$text Expected figures are iperf3 3.12's own server -J report (TCP: sum_received bytes, or sum_sent with -R; UDP: sum packets and lost_packets, checked to equal the datagrams captured)." > "$dir/README"
+}
+record_i3 iperf3-tcp-parallel-real \
+	"real: iperf3 -s -1 -J / iperf3 -c 198.18.29.2 -P 2 -t 1 -b 2M (iperf3 3.12 TCP, namespaces, no TSO/GRO, tcpdump -s 400 on the server's veth; made by scripts/make-real-pcap-cases.sh)." \
+	-P 2 -t 1 -b 2M
+record_i3 iperf3-tcp-reverse-real \
+	"real: iperf3 -s -1 -J / iperf3 -c 198.18.29.2 -R -t 1 -b 2M (iperf3 3.12 TCP, the server sends; namespaces, no TSO/GRO, tcpdump -s 400 on the server's veth; made by scripts/make-real-pcap-cases.sh)." \
+	-R -t 1 -b 2M
+for try in 1 2 3 4 5; do record_i3 iperf3-udp-parallel-real \
+	"real: iperf3 -s -1 -J / iperf3 -c 198.18.29.2 -u -P 2 -b 1M -l 400 -t 1 (iperf3 3.12 UDP, namespaces, tcpdump -s 400 on the server's veth; made by scripts/make-real-pcap-cases.sh)." \
+	-u -P 2 -b 1M -l 400 -t 1 && break
+done

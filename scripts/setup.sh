@@ -19,6 +19,8 @@ PKGS=(
 	# real peers and tools the tests use
 	iperf iperf3 tshark tcpdump python3-scapy python3-matplotlib linuxptp
 	iproute2 iputils-ping ethtool procps util-linux strace
+	# HdrHistogram's own log reader (HistogramLogProcessor) checks --hdr-log
+	default-jre-headless libhdrhistogram-java
 	# firmware
 	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev
 )

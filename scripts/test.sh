@@ -13,6 +13,20 @@ fi
 
 bash scripts/setup.sh || { echo "test.sh: setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# Tests remove their namespaces on every exit path they can catch; a test killed with SIGKILL
+# (meson's timeout) cannot. Their names carry the creating test's pid (pg<pid>a, pgfw<pid>,
+# pgi3.<pid>, ...): remove those whose test is gone, before and after the run.
+sweep_netns() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^pg'); do
+		pid=$(echo "$ns" | grep -oE '[0-9]+' | head -1)
+		[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null || continue
+		echo "test.sh: removing namespace $ns left by a killed test (pid $pid is gone)"
+		ip netns del "$ns"
+	done
+}
+sweep_netns
+
 build=${PERFGEN_BUILD:-build}
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" --werror -Dbuildtype=debugoptimized || { echo "0 passed, 1 failed"; exit 1; }
@@ -30,6 +44,7 @@ args=()
 for s in $suites; do args+=(--suite "$s"); done
 meson test -C "$build" --print-errorlogs --num-processes 2 "${args[@]}" "$@"
 mrc=$?
+sweep_netns
 
 # Sanitizer build (ASan + UBSan) of the unit and fuzz suites: memory errors fail the run.
 logs=("$build/meson-logs/testlog.json")

@@ -6,6 +6,7 @@
  * through the "down" ring, with the stream commands (open, attach, run, stop, close).
  * Results come from the lcore's per-stream counters (atomics, single writer).
  */
+#include "export.h"
 #include "iperf3_run.h"
 #include "iperf3_dp.h"
 #include "dataplane.h"
@@ -55,6 +56,7 @@ struct test {
 	unsigned int ctrl_slot;
 	int phase;
 	int failed;
+	int streamed_start;  /* --json-stream: the "start" record went out */
 	char cookie[PG_IPERF3_COOKIE_LEN];
 	struct pg_iperf3_params p;
 	unsigned int ns, nb_expected, next_open;
@@ -274,6 +276,8 @@ static json_t *range_obj(double a, double b, uint64_t bytes)
 }
 
 /* One -i interval: streams and sum, like iperf3's. */
+static json_t *start_obj(struct test *t);
+
 static void interval(struct test *t, double a, double b)
 {
 	FILE *out = t->e->out;
@@ -334,9 +338,14 @@ static void interval(struct test *t, double a, double b)
 			json_object_set_new(sum, "sender", json_boolean(snd));
 			json_object_set_new(iv, g ? "sum_bidir_reverse" : "sum", sum);
 		}
-		if (pg_export_json_stream(t->e->export))
-			pg_export_event(t->e->export, "interval", json_incref(iv));
 		json_array_append_new(t->intervals, iv);
+		if (t->e->o->json_stream) {
+			if (!t->streamed_start) {
+				t->streamed_start = 1;
+				pg_export_event(NULL, "start", start_obj(t));
+			}
+			pg_export_event(NULL, "interval", json_incref(iv));
+		}
 	} else {
 		fflush(out);
 	}
@@ -414,15 +423,17 @@ static json_t *conn_json(struct test *t, const struct i3_stream *s)
 			 (int)s->local_port, "remote_host", rh, "remote_port", (int)s->peer_port);
 }
 
-/* iperf3's "start" object: the connections and the test's parameters. */
-static json_t *start_json(struct test *t)
+/* The "start" object of the -J report (also the first --json-stream record). */
+static json_t *start_obj(struct test *t)
 {
 	const struct pg_iperf3_params *p = &t->p;
 	struct pg_i3_env *e = t->e;
 	int client = !e->o->server;
-	json_t *start = json_object(), *conn = json_array();
-	unsigned int i;
+	json_t *start;
 
+	start = json_object();
+	json_t *conn = json_array();
+	unsigned int i;
 	for (i = 0; i < t->ns; i++)
 		json_array_append_new(conn, conn_json(t, &t->s[i]));
 	json_object_set_new(start, "connected", conn);
@@ -482,7 +493,7 @@ static char *final_report(struct test *t, int print)
 	memset(tx, 0, sizeof(tx));
 	memset(rxs, 0, sizeof(rxs));
 	root = json_object();
-	start = start_json(t);
+	start = start_obj(t);
 	end = json_object();
 	streams = json_array();
 	json_object_set_new(root, "start", start);
@@ -672,13 +683,10 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(root, "server_output_json", json_loads(t->server_json, 0, NULL));
 	else if (t->server_text)
 		json_object_set_new(root, "server_output_text", json_string(t->server_text));
-	if (print && e->o->json && pg_export_json_stream(e->export)) {
-		/* --json-stream: the server's output rides in "end" */
-		if (t->server_json || t->server_text)
-			json_object_set(end, t->server_json ? "server_output_json" : "server_output_text",
-					json_object_get(root, t->server_json ? "server_output_json" :
-							"server_output_text"));
-		pg_export_event(e->export, "end", json_incref(end));
+	if (print && e->o->json_stream) {
+		if (!t->streamed_start)
+			pg_export_event(NULL, "start", json_incref(start));
+		pg_export_event(NULL, "end", json_incref(end));
 	} else if (print && e->o->json) {
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', out);
@@ -783,8 +791,6 @@ static void start_running(struct test *t, uint64_t now)
 	t->omit_done = t->p.omit == 0;
 	t->next_ivl = t->e->o->interval > 0 ? t->e->o->interval : 1;
 	all_streams(t, PG_I3_DOWN_RUN);
-	if (t->e->o->json && pg_export_json_stream(t->e->export))
-		pg_export_event(t->e->export, "start", start_json(t));
 }
 
 static void omit_end(struct test *t, uint64_t now)

@@ -14,7 +14,6 @@
 
 struct pg_opts;
 struct pg_lcore;
-struct pg_export;
 
 struct pg_i3_env {
 	const struct pg_opts *o;
@@ -27,7 +26,6 @@ struct pg_i3_env {
 	uint32_t mtu;
 	const char *backend, *mode, *ifname, *lcores;
 	FILE *out;
-	struct pg_export *export;     /* --json-stream: events instead of one document; may be NULL */
 	/* starts the lcore (after the cookie is in place); 0 or -errno */
 	int (*launch)(void *arg);
 	void *launch_arg;

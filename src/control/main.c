@@ -16,6 +16,7 @@
 #include "ring.h"
 #include "hist.h"
 #include "iperf2.h"
+#include "iperf3.h"
 #include "msg.h"
 #include "port_pcap.h"
 #include "latclock.h"
@@ -296,6 +297,19 @@ static void join(struct run *r, struct pg_lcore *lc)
 		pthread_join(lc->thread, NULL);
 }
 
+/* A UDP server lcore's flow table, listening on port. 0 or -ENOMEM. */
+static int server_flows(struct pg_lcore *lc, uint16_t port)
+{
+	lc->server_ports[0] = port;
+	lc->nb_server_ports = 1;
+	free(lc->sflows);
+	lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	if (!lc->sflows)
+		return -ENOMEM;
+	memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
+	return 0;
+}
+
 static int alloc_hists(struct run *r)
 {
 	unsigned int i, k;
@@ -395,6 +409,11 @@ static int setup_latclock(struct run *r)
 
 	r->latclk.rx_source = "tsc";
 	r->latclk.rx_resolution_ns = (uint32_t)((1000000000ull + r->tsc.hz - 1) / r->tsc.hz);
+	if (r->port && r->port->info.rx_ts_source) {
+		/* the backend stamps frames itself (frames without a stamp fall back to the TSC) */
+		r->latclk.rx_source = r->port->info.rx_ts_source;
+		r->latclk.rx_resolution_ns = r->port->info.rx_ts_res_ns;
+	}
 	atomic_store(&r->latclk.bound_ns, PG_BOUND_UNKNOWN);
 	if (r->o.histograms || r->o.hdr_log || r->o.csv || r->o.json_stream ||
 	    r->o.warmup_intervals || r->o.loss_threshold) {
@@ -653,12 +672,8 @@ static int run_server(struct run *r)
 
 		lc->port = r->port;
 		lc->q = r->port->queue[i];
-		lc->server_ports[0] = port;
-		lc->nb_server_ports = 1;
-		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-		if (!lc->sflows)
+		if (server_flows(lc, port))
 			return fail("%s", "out of memory");
-		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 		if (!r->o.udp) {
 			lc->tcp_port = port;
 			e = pg_tcp_lcore_init(lc, PG_SERVER_SLOTS, r->o.cc);
@@ -692,12 +707,19 @@ static int run_server(struct run *r)
 /*
  * perfgen analyze FILE: the server loops themselves run over the capture (port_pcap.c), so
  * the figures are the ones a live perfgen -s would have printed for that traffic, with
- * receive times taken from the capture. Two passes over the file: iperf2 UDP (the UDP
- * server loop), then iperf2 TCP (the client->server byte streams tracked passively,
- * tcp_passive.c); each prints the report of the tests it found.
+ * receive times taken from the capture. Up to three passes over the file: iperf2 UDP (the
+ * UDP server loop), then TCP (iperf2 and iperf3 connections followed passively,
+ * tcp_passive.c), then iperf3 UDP (the same, datagrams accounted as iperf3 does); each
+ * prints the report of the tests it found.
  */
-static int analyze_pass(struct run *r, const char *path, int tcp, int *found, uint64_t *frames)
+enum analyze_pass { PASS_UDP2, PASS_TCP, PASS_UDP3 };
+
+static int analyze_pass(struct run *r, const char *path, enum analyze_pass pass, int *found,
+			uint64_t *frames)
 {
+	int tcp = pass == PASS_TCP;
+	static const char *const names[] = { "iperf2 UDP", "TCP", "iperf3 UDP" };
+
 	struct pg_report_conf rc;
 	struct pg_lcore *lc = &r->lc[0];
 	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF2_PORT);
@@ -721,23 +743,19 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 	lc->q = r->port->queue[0];
 	lc->offline = 1;
 	atomic_store(&lc->offline_now_ns, 0);
-	if (tcp) {
-		lc->tcp_port = port;
-		if (!lc->passive)
-			lc->passive = pg_tcp_passive_alloc();
+	if (pass != PASS_UDP2) {
+		free(lc->passive);
+		lc->passive = pg_tcp_passive_alloc(port, r->o.port ? port : PG_IPERF3_DEFAULT_PORT,
+						   pass == PASS_UDP3);
 		if (!lc->passive)
 			return fail("%s", "out of memory");
 	} else {
-		lc->server_ports[0] = port;
-		lc->nb_server_ports = 1;
-		lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-		if (!lc->sflows)
+		if (server_flows(lc, port))
 			return fail("%s", "out of memory");
-		memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 	}
 	pg_reporter_start(r->rep, 0);
 	t0 = realtime_ns();
-	e = pg_lcore_launch(lc, tcp ? pg_tcp_passive_main : pg_udp_server_main);
+	e = pg_lcore_launch(lc, pass == PASS_UDP2 ? pg_udp_server_main : pg_tcp_passive_main);
 	if (e)
 		return fail("cannot start the analysis thread: %s", strerror(-e));
 	while (!pg_pcap_port_eof(r->port) && !atomic_load(&g_stop)) {
@@ -751,7 +769,7 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 	pg_pcap_port_counts(r->port, frames, &skipped, &bad);
 	/* the rate of the pass itself (start-up and TSC calibration excluded): the benchmark */
 	fprintf(stderr, "perfgen: analyze %s pass: %llu frames in %.1f ms (%.2f Mpps on one core)\n",
-		tcp ? "TCP" : "UDP", (unsigned long long)*frames, (double)(t1 - t0) / 1e6,
+		names[pass], (unsigned long long)*frames, (double)(t1 - t0) / 1e6,
 		t1 > t0 ? (double)*frames * 1e3 / (double)(t1 - t0) : 0.0);
 	r->extra[0].name = "pcap_not_ethernet";
 	r->extra[0].value = skipped;
@@ -766,34 +784,36 @@ static int analyze_pass(struct run *r, const char *path, int tcp, int *found, ui
 
 static int run_analyze(struct run *r, const char *path)
 {
-	int found_udp = 0, found_tcp = 0, rc;
+	struct pg_reporter *keep_rep = NULL;
+	struct pg_port *keep_port = NULL;
 	uint64_t frames = 0;
+	int found_any = 0, found = 0, rc;
+	enum analyze_pass pass;
 
-	rc = analyze_pass(r, path, 0, &found_udp, &frames);
-	if (rc)
-		return rc;
-	if (!found_udp || r->lc[0].stats.rx_not_ours) { /* non-UDP frames: look for TCP tests */
-		struct pg_reporter *udp_rep = r->rep;
-		struct pg_port *udp_port = r->port;
-
-		rc = analyze_pass(r, path, 1, &found_tcp, &frames);
-		if (!found_tcp) { /* report (and free) through the UDP pass's objects */
-			if (r->rep)
-				pg_reporter_free(r->rep);
-			if (r->port)
-				pg_port_close(r->port);
-			r->rep = udp_rep;
-			r->port = udp_port;
-		} else {
-			pg_reporter_free(udp_rep);
-			pg_port_close(udp_port);
-		}
+	for (pass = PASS_UDP2; pass <= PASS_UDP3; pass++) {
+		rc = analyze_pass(r, path, pass, &found, &frames);
 		if (rc)
 			return rc;
+		found_any |= found;
+		/* keep one pass's reporter and port for the empty report and for cleanup() */
+		if (!keep_rep) {
+			keep_rep = r->rep;
+			keep_port = r->port;
+		} else {
+			pg_reporter_free(r->rep);
+			pg_port_close(r->port);
+		}
+		r->rep = NULL;
+		r->port = NULL;
+		/* every frame was iperf2 UDP to the port: nothing for the other passes */
+		if (pass == PASS_UDP2 && !r->lc[0].stats.rx_not_ours)
+			break;
 	}
-	if (!found_udp && !found_tcp) {
+	r->rep = keep_rep;
+	r->port = keep_port;
+	if (!found_any) {
 		if (!r->o.json)
-			printf("no iperf2 test found in %llu frames of %s\n", (unsigned long long)frames, path);
+			printf("no iperf2 or iperf3 test found in %llu frames of %s\n", (unsigned long long)frames, path);
 		pg_reporter_print_empty(r->rep, realtime_ns());
 	}
 	return 0;
@@ -992,6 +1012,9 @@ static int run_iperf3(struct run *r)
 			    r->lcore_str, r->nb_dp);
 	if (r->o.no_peer)
 		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
+	if (r->o.peer_detect || r->o.trip_times)
+		return fail("%s: an iperf2 option (iperf3 has no such mode); add --wire iperf2",
+			    r->o.peer_detect ? "-X" : "--trip-times");
 	memset(&env, 0, sizeof(env));
 	if (r->o.client && inet_pton(AF_INET, r->o.client, &dst) != 1)
 		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
@@ -1049,12 +1072,8 @@ static int run_iperf3(struct run *r)
 			if (!r->rep || alloc_hists(r))
 				return fail("%s", "out of memory");
 			if (r->o.udp) {
-				lc->server_ports[0] = PG_IPERF2_PORT;
-				lc->nb_server_ports = 1;
-				lc->sflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
-				if (!lc->sflows)
+				if (server_flows(lc, PG_IPERF2_PORT))
 					return fail("%s", "out of memory");
-				memset(lc->sflows, 0, sizeof(*lc->sflows) * PG_SERVER_SLOTS);
 			} else {
 				lc->tcp_port = PG_IPERF2_PORT;
 				lc->tflows = aligned_alloc(PG_CACHE_LINE, sizeof(*lc->tflows) * PG_SERVER_SLOTS);
@@ -1081,7 +1100,6 @@ static int run_iperf3(struct run *r)
 	env.ifname = r->port->info.ifname;
 	env.lcores = r->lcore_str;
 	env.out = stdout;
-	env.export = r->export;
 	env.launch = i3_launch;
 	env.launch_arg = r;
 	rc = r->o.client ? pg_i3_client(&env) : pg_i3_server(&env);
@@ -1235,6 +1253,9 @@ int main(int argc, char **argv)
 		return fail("%s", "--trip-times is an iperf2 option (iperf3 has no trip times): add --wire iperf2");
 	if (!strcmp(r.o.wire, "iperf3") && r.o.client && r.o.udp && r.o.cc)
 		return fail("%s", "-C applies to TCP tests (drop -u)");
+	/* pure generation has no peer to hold an iperf3 control connection: iperf2 framing */
+	if (r.o.no_peer && !r.o.wire_set)
+		r.o.wire = "iperf2";
 	if (r.o.cc && strcmp(r.o.cc, "cubic") && strcmp(r.o.cc, "reno"))
 		return fail("-C %s: expected cubic or reno", r.o.cc);
 	if (r.o.cc && r.o.udp)

@@ -67,7 +67,7 @@ static const struct opt_def defs[] = {
 	{ "rewrite-sip", 0, K_STR, F(rw_sip), 0, 0, "ADDR", "replay: IPv4 source (checksums patched)" },
 	{ "rewrite-dip", 0, K_STR, F(rw_dip), 0, 0, "ADDR", "replay: IPv4 destination (checksums patched)" },
 	{ "rewrite-csum", 0, K_FLAG, F(rw_csum), 0, 0, NULL, "replay: recompute IPv4/TCP/UDP checksums (captures from the sending host carry offloaded, partial ones)" },
-	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): no ARP, no FIN exchange; reports pps and bits/s per lcore" },
+	{ "no-peer", 0, K_FLAG, F(no_peer), 0, 0, NULL, "client: pure generation into a sink (net_null, a port with no peer): iperf2 framing, no ARP, no FIN exchange; reports pps and bits/s per lcore" },
 	{ "dst-mac", 0, K_STR, F(dst_mac), 0, 0, "MAC", "client: destination MAC instead of ARP (default with --no-peer: 02:00:00:00:00:01)" },
 	{ "enhanced", 'e', K_FLAG, F(enhanced), 0, 0, NULL, "accepted for iperf2 compatibility (output is always enhanced)" },
 	{ "wire", 0, K_STR, F(wire), 0, 0, "iperf2|iperf3", "protocol the client speaks (default iperf3; a server answers both unless -p)" },
@@ -285,7 +285,8 @@ void pg_opts_usage(FILE *out, const char *prog)
 				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
 		else
 			snprintf(lhs, sizeof(lhs), "    --%s%s%s", defs[i].name,
-				 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
+				 defs[i].arg && defs[i].kind != K_OPTSTR ? " " : "",
+				 defs[i].arg ? defs[i].arg : "");
 		fprintf(out, "  %-32s %s\n", lhs, defs[i].help);
 	}
 	fprintf(out, "\nexample: %s --dev eth1 --lcores 0-1 -c 198.18.0.2 -u -b 100M -t 10 -i 1\n", prog);

@@ -203,8 +203,10 @@ void *pg_udp_client_main(void *arg);
 void *pg_udp_server_main(void *arg);
 void *pg_tcp_client_main(void *arg);
 void *pg_tcp_server_main(void *arg);
-/* perfgen analyze over a capture: TCP streams to lc->tcp_port, tracked passively */
-void *pg_tcp_passive_alloc(void);
+/* perfgen analyze over a capture: iperf2 and iperf3 TCP streams, tracked passively */
+/* udp_mode: report iperf3 UDP streams (TCP connections are then only followed for the
+ * control connections that group them) */
+void *pg_tcp_passive_alloc(uint16_t iperf2_port, uint16_t iperf3_port, int udp_mode);
 void *pg_tcp_passive_main(void *arg);
 
 /*

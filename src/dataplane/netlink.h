@@ -29,4 +29,7 @@ int pg_nl_ifinfo(const char *ifname, struct pg_nl_ifinfo *info);
  */
 int pg_nl_resolve(int ifindex, const char *ifname, uint32_t dst, uint8_t mac[6], int timeout_ms);
 
+/* 1 if ifname is a veth (its driver as ethtool -i reports it), else 0. */
+int pg_if_is_veth(const char *ifname);
+
 #endif /* PG_NETLINK_H */

@@ -65,8 +65,12 @@ struct pg_port_info {
 	uint8_t prefix_len;
 	uint32_t mtu;
 	uint32_t frame_size;      /* usable bytes per TX/RX buffer */
+	uint32_t rx_frames;       /* RX buffers per queue: what can wait while nobody polls
+				   * (0 = unknown); the TCP engine sizes its window by it */
 	const char *backend;      /* "af_xdp", "dpdk" */
 	const char *mode;         /* "native", "generic", "zerocopy", ... (for the report) */
+	const char *rx_ts_source; /* what fills pg_pkt.rx_ts_ns ("xdp-ktime-tai", ...); NULL: none */
+	uint32_t rx_ts_res_ns;    /* its resolution */
 };
 
 struct pg_port;

@@ -10,6 +10,7 @@
 #include "pg_xdp.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/timex.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -50,6 +52,8 @@ struct pg_port_queue {
 	uint64_t *free_tx;         /* TX frame addresses ready for use */
 	uint64_t rx_kicks, tx_kicks;
 	uint32_t rx_empty;
+	uint64_t tai_off_ns;       /* CLOCK_TAI - CLOCK_REALTIME, for the XDP RX stamps */
+	_Atomic uint64_t rx_no_ts; /* frames that came without the program's stamp */
 } __attribute__((aligned(64)));
 
 struct afxdp_priv {
@@ -61,6 +65,16 @@ struct afxdp_priv {
 };
 
 /* ------------------------------------------------------------ hot path ---- */
+
+/* CLOCK_TAI - CLOCK_REALTIME (the kernel's TAI offset, 0 unless NTP/PTP set it). */
+static uint64_t tai_offset_ns(void)
+{
+	struct timex tx = { .modes = 0 };
+
+	if (adjtimex(&tx) < 0 || tx.tai < 0)
+		return 0;
+	return (uint64_t)tx.tai * 1000000000ull;
+}
 
 static unsigned int afxdp_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n)
 {
@@ -79,11 +93,21 @@ static unsigned int afxdp_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts,
 	for (i = 0; i < got; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
 
+		struct pg_xdp_meta *m;
+
 		pkts[i].data = xsk_umem__get_data(q->area, d->addr);
 		pkts[i].len = d->len;
 		pkts[i].flags = 0;
-		pkts[i].rx_ts_ns = 0; /* XDP RX metadata timestamps: the timestamps issue */
 		pkts[i].handle = d->addr;
+		/* the frame's headroom holds the program's metadata (cleared: frames are reused) */
+		m = (struct pg_xdp_meta *)(pkts[i].data - sizeof(*m));
+		if (m->magic == PG_XDP_META_MAGIC) {
+			pkts[i].rx_ts_ns = m->rx_tai_ns - q->tai_off_ns;
+			m->magic = 0;
+		} else {
+			pkts[i].rx_ts_ns = 0; /* the lcore's TSC time stands in: counted */
+			atomic_fetch_add_explicit(&q->rx_no_ts, 1, memory_order_relaxed);
+		}
 	}
 	xsk_ring_cons__release(&q->rx, got);
 	return got;
@@ -219,6 +243,48 @@ static void afxdp_close(struct pg_port *port)
 	free(port);
 }
 
+/* Frames received without the XDP program's RX stamp (their latency used the TSC), and
+ * the kernel's drops into the XSK rings. */
+static unsigned int afxdp_counters(struct pg_port *port, struct pg_port_counter *out,
+				   unsigned int max)
+{
+	struct afxdp_priv *p = port->priv;
+	uint64_t v = 0;
+	unsigned int i;
+
+	if (!max)
+		return 0;
+	for (i = 0; i < port->nb_queues; i++)
+		v += atomic_load_explicit(&p->q[i].rx_no_ts, memory_order_relaxed);
+	out[0].name = "rx_without_timestamp";
+	out[0].value = v;
+	if (max < 4)
+		return 1;
+	{
+		/* The kernel's own drops on the way into the XSK rings (XDP_STATISTICS): a full
+		 * RX ring or an empty fill ring means the lcore did not keep up (or lost its CPU). */
+		uint64_t drop = 0, full = 0, empty = 0;
+
+		for (i = 0; i < port->nb_queues; i++) {
+			struct xdp_statistics xs;
+			socklen_t sl = sizeof(xs);
+
+			if (p->q[i].xsk && !getsockopt(p->q[i].fd, SOL_XDP, XDP_STATISTICS, &xs, &sl)) {
+				drop += xs.rx_dropped;
+				full += xs.rx_ring_full;
+				empty += xs.rx_fill_ring_empty_descs;
+			}
+		}
+		out[1].name = "rx_xsk_dropped";
+		out[1].value = drop;
+		out[2].name = "rx_xsk_ring_full";
+		out[2].value = full;
+		out[3].name = "rx_xsk_fill_ring_empty";
+		out[3].value = empty;
+	}
+	return 4;
+}
+
 static const struct pg_port_ops afxdp_ops = {
 	.rx_burst = afxdp_rx_burst,
 	.rx_done = afxdp_rx_done,
@@ -228,6 +294,7 @@ static const struct pg_port_ops afxdp_ops = {
 	.steer_l4_port = afxdp_steer,
 	.resolve_nexthop = afxdp_resolve,
 	.close = afxdp_close,
+	.counters = afxdp_counters,
 };
 
 static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list ap)
@@ -408,6 +475,12 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 	port->info.prefix_len = ii.prefix_len;
 	port->info.mtu = ii.mtu;
 	port->info.frame_size = conf->frame_size ? conf->frame_size : DEF_FRAME_SIZE;
+	port->info.rx_frames = (conf->nb_frames ? conf->nb_frames : DEF_FRAMES) / 2; /* fill ring */
+	/* A veth hands frames to XDP through a 256-frame ring per queue (VETH_RING_SIZE) and
+	 * drops what a burst puts beyond it, before the XSK ring: report twice that, the TCP
+	 * engine budgets half of what a port holds. */
+	if (pg_if_is_veth(conf->ifname) && port->info.rx_frames > 512)
+		port->info.rx_frames = 512;
 	port->info.backend = "af_xdp";
 
 	mkdir(PG_RUN_DIR, 0755);
@@ -453,6 +526,8 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 		}
 	}
 	port->info.mode = zerocopy ? "zerocopy" : p->mode == XDP_MODE_SKB ? "generic" : "native";
+	port->info.rx_ts_source = "xdp-ktime-tai";
+	port->info.rx_ts_res_ns = 1;
 	bo = xdp_program__bpf_obj(p->prog);
 	xsks = bpf_object__find_map_by_name(bo, "pg_xsks");
 	steer = bpf_object__find_map_by_name(bo, "pg_steer");
@@ -473,6 +548,7 @@ struct pg_port *pg_afxdp_open(const struct pg_port_conf *conf, char *err, size_t
 			errno = -rc;
 			goto fail;
 		}
+		q->tai_off_ns = tai_offset_ns();
 		xfd = xsk_socket__fd(q->xsk);
 		if (bpf_map_update_elem(bpf_map__fd(xsks), &i, &xfd, BPF_ANY)) {
 			snprintf(err, errlen, "cannot register the AF_XDP socket in pg_xsks: %s", strerror(errno));

@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 
+#include "netlink.h"
+
 #include <rte_log.h>
 
 #include <rte_eal.h>
@@ -24,6 +26,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
 #define NB_MBUFS 8191
@@ -38,6 +41,12 @@ struct pg_port_queue {
 	struct rte_mempool *rx_mp;  /* RX and control frames (ARP, ICMP) */
 	const struct pg_port_info *info;
 	uint32_t gw4, prefix_mask;
+	/* RX timestamps in the mbuf dynamic field (net_pcap: kernel software RX time, us of
+	 * CLOCK_REALTIME); ts_flag 0 = none */
+	int ts_off;
+	uint64_t ts_flag;
+	uint32_t ts_mult;
+	uint64_t rx_no_ts;          /* stamped source, frame without a stamp (lcore-written) */
 } __rte_cache_aligned;
 
 struct dpdk_priv {
@@ -65,7 +74,14 @@ static unsigned int dpdk_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, 
 		pkts[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
 		pkts[i].len = rte_pktmbuf_data_len(m[i]);
 		pkts[i].flags = 0;
-		pkts[i].rx_ts_ns = 0; /* hardware/pcap RX timestamps: the timestamps issue */
+		if (m[i]->ol_flags & q->ts_flag) {
+			pkts[i].rx_ts_ns = *RTE_MBUF_DYNFIELD(m[i], q->ts_off, rte_mbuf_timestamp_t *) *
+					   q->ts_mult;
+		} else {
+			pkts[i].rx_ts_ns = 0;
+			if (q->ts_flag)
+				__atomic_fetch_add(&q->rx_no_ts, 1, __ATOMIC_RELAXED);
+		}
 		pkts[i].handle = (uintptr_t)m[i];
 	}
 	return got;
@@ -302,6 +318,14 @@ static unsigned int dpdk_counters(struct pg_port *port, struct pg_port_counter *
 		out[n].name = "dpdk_tx_errors";
 		out[n++].value = st.oerrors;
 	}
+	if (n < max && p->q[0].ts_flag) {
+		uint64_t v = 0;
+
+		for (d = 0; d < PG_PORT_MAX_QUEUES; d++)
+			v += __atomic_load_n(&p->q[d].rx_no_ts, __ATOMIC_RELAXED);
+		out[n].name = "rx_without_timestamp";
+		out[n++].value = v;
+	}
 	return n;
 }
 
@@ -486,6 +510,14 @@ static int setup_dev(struct pg_port *port, struct dpdk_priv *p, unsigned int d, 
 		}
 		q->port_id = p->port_id[d];
 		q->qid = (uint16_t)i;
+		/* net_pcap stamps every mbuf with the kernel's RX time (us of REALTIME) although it
+		 * advertises no timestamp offload; other PMDs' stamps are NIC ticks that need
+		 * rte_eth_read_clock, which no device here offers: not used */
+		if (!strcmp(di.driver_name, "net_pcap") &&
+		    rte_mbuf_dyn_rx_timestamp_register(&q->ts_off, &q->ts_flag) == 0)
+			q->ts_mult = 1000;
+		else
+			q->ts_flag = 0;
 		q->info = &port->info;
 		port->queue[q0 + i] = q;
 	}
@@ -710,6 +742,20 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 	port->info.ip4 = conf->ip4;
 	port->info.prefix_len = conf->prefix_len;
 	port->info.frame_size = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
+	port->info.rx_frames = RX_DESC;
+	{
+		/* net_af_xdp on a veth: XDP is fed through veth's 256-frame ring (port_afxdp.c) */
+		const char *ifa = strstr(conf->devargs[0], "iface=");
+
+		if (!strncmp(conf->devargs[0], "net_af_xdp", 10) && ifa) {
+			char name[IF_NAMESIZE + 1];
+			size_t len = strcspn(ifa + 6, ",");
+
+			snprintf(name, sizeof(name), "%.*s", (int)(len < IF_NAMESIZE ? len : IF_NAMESIZE), ifa + 6);
+			if (pg_if_is_veth(name) && port->info.rx_frames > 512)
+				port->info.rx_frames = 512;
+		}
+	}
 	port->info.backend = "dpdk";
 	port->info.mode = p->driver;
 	for (d = 0; d < conf->nb_devs; d++) {
@@ -721,6 +767,10 @@ struct pg_port *pg_dpdk_open(const struct pg_dpdk_conf *conf, char *err, size_t 
 			errno = -rc;
 			goto fail;
 		}
+	}
+	if (p->q[0].ts_flag) {
+		port->info.rx_ts_source = "pcap-kernel";
+		port->info.rx_ts_res_ns = 1000;
 	}
 	rte_eth_dev_get_mtu(p->port_id[0], &mtu);
 	rte_eth_macaddr_get(p->port_id[0], &mac);

@@ -145,6 +145,8 @@ struct pg_port *pg_pcap_port_open(const char *path, char *err, size_t errlen)
 	port->info.frame_size = PCAP_FRAME;
 	port->info.backend = "pcap";
 	port->info.mode = "offline";
+	port->info.rx_ts_source = "capture"; /* the capture's own timestamps */
+	port->info.rx_ts_res_ns = 1;
 	return port;
 nomem:
 	snprintf(err, errlen, "out of memory");

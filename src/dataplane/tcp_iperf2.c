@@ -15,6 +15,7 @@
 #include "tcp.h"
 #include "iperf2_tcp.h"
 #include "hist.h"
+#include "latclock.h"
 #include "ring.h"
 
 #include <errno.h>
@@ -46,6 +47,18 @@ int pg_tcp_lcore_init(struct pg_lcore *lc, unsigned int max_conns, const char *c
 	cfg.local_ip = lc->port->info.ip4;
 	memcpy(cfg.local_mac, lc->port->info.mac, 6);
 	cfg.mtu = (uint16_t)(lc->port->info.mtu ? lc->port->info.mtu : 1500);
+	/* The receive window a peer may fill is what the RX ring holds while this lcore is
+	 * not polling (descheduled, busy transmitting): half the ring's frames of payload, so
+	 * a stalled receiver makes the sender wait instead of overflowing the ring (each
+	 * overflow costs the sender a loss recovery). Between 256 KiB and the 4 MiB default;
+	 * a veth or LAN path needs far less (BDP = rate x RTT). Concurrent connections share
+	 * it (each advertises budget / connections, at least 64 KiB). */
+	if (lc->port->info.rx_frames) {
+		uint64_t w = (uint64_t)lc->port->info.rx_frames / 2 * (cfg.mtu - 52u);
+
+		cfg.rcv_buf = (uint32_t)(w < (256u << 10) ? (256u << 10) : w > (4u << 20) ? (4u << 20) : w);
+		cfg.rx_budget = cfg.rcv_buf; /* shared by the lcore's connections (-P N) */
+	}
 	/* Frames from veth (and af_packet/AF_XDP copies of locally generated traffic) carry
 	 * the kernel's CHECKSUM_PARTIAL value, not a final checksum; NICs verify L4 checksums
 	 * themselves. The IPv4 header checksum is still checked. */
@@ -365,7 +378,11 @@ static void burst_rx(struct pg_tcp_flow *f, const uint8_t *p, uint32_t len, uint
 			n = left < len ? (uint32_t)left : len;
 			if (off + n == f->bend) {
 				int64_t lat = (int64_t)(f->last_ns - f->bwrite_ns);
+				const struct pg_latclock *lk = f->lc->latclk;
 
+				/* --ptp: our offset (the TCP header has no room for the sender's) */
+				if (lk && lk->mode == PG_SYNC_PTP)
+					lat -= atomic_load_explicit(&lk->offset_ns, memory_order_relaxed);
 				if (f->hist)
 					pg_hist_record(f->hist, lat > 0 ? (uint64_t)lat : 0);
 				f->bpos = f->bend;
@@ -495,6 +512,21 @@ static const struct pg_tcp_app_ops server_ops = {
 	.eof = srv_eof,
 	.closed = srv_closed,
 };
+
+/* A finished server flow: its last latencies, then its end (the reporter prints then);
+ * the slot is free once both went. */
+static void srv_end(struct pg_lcore *lc, struct pg_tcp_flow *f)
+{
+	if (!post_hist(lc, f, f->last_ns))
+		return; /* ring full: next turn */
+	post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
+	if (f->state == PG_FLOW_DONE) {
+		if (f->hist && lc->nb_hfree < 64)
+			lc->hfree[lc->nb_hfree++] = f->hist;
+		f->hist = NULL;
+		f->state = PG_FLOW_FREE;
+	}
+}
 
 /* Until srv_connected adopts a connection it has no flow: only the handshake callback. */
 static const struct pg_tcp_app_ops listen_ops = {
@@ -671,18 +703,8 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 			for (i = 0; i < PG_SERVER_SLOTS; i++) {
 				struct pg_tcp_flow *f = &lc->tflows[i];
 
-				if (f->state == PG_FLOW_END_PENDING) {
-					/* the last latencies go before the end (the reporter prints then) */
-					if (!post_hist(lc, f, f->last_ns))
-						continue;
-					post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
-					if (f->state == PG_FLOW_DONE) {
-						if (f->hist && lc->nb_hfree < 64)
-							lc->hfree[lc->nb_hfree++] = f->hist;
-						f->hist = NULL;
-						f->state = PG_FLOW_FREE;
-					}
-				}
+				if (f->state == PG_FLOW_END_PENDING)
+					srv_end(lc, f);
 			}
 		}
 
@@ -759,11 +781,11 @@ void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick)
 		struct pg_tcp_flow *f = &lc->tflows[i];
 
 		if (f->state == PG_FLOW_END_PENDING) {
-			post_delta(lc, f, f->last_ns, PG_MSG_FLOW_END, 1);
-			if (f->state == PG_FLOW_DONE)
-				f->state = PG_FLOW_FREE;
+			srv_end(lc, f);
 		} else if (tick && (f->state == PG_FLOW_RUN || f->state == PG_FLOW_FIN) && f->started) {
 			post_delta(lc, f, f->last_ns ? f->last_ns : now_ns, PG_MSG_FLOW_DELTA, 1);
+			if (f->hist)
+				swap_hist(lc, f, f->last_ns); /* trip-times bursts */
 		}
 	}
 }

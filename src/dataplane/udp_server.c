@@ -438,7 +438,8 @@ static void offline_tick(struct pg_lcore *lc, uint64_t t, uint64_t *next, uint64
 
 void pg_udp_server_rx(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns, uint64_t now)
 {
-	rx_one(lc, pkt, now_ns, now);
+	/* the backend's own receive stamp when it has one, as in pg_udp_server_main */
+	rx_one(lc, pkt, pkt->rx_ts_ns ? pkt->rx_ts_ns : now_ns, now);
 }
 
 void pg_udp_server_tick(struct pg_lcore *lc, uint64_t now)

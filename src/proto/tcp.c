@@ -29,6 +29,20 @@ static size_t align64(size_t x)
 	return (x + 63) & ~(size_t)63;
 }
 
+/* Each connection's share of the receive budget, at least 64 KiB (one division per
+ * connection opened or closed, none per segment). */
+static void share_update(struct pg_tcp_stack *s)
+{
+	uint32_t n = s->nb_active ? s->nb_active : 1, sh;
+
+	if (!s->cfg.rx_budget) {
+		s->rx_share = UINT32_MAX;
+		return;
+	}
+	sh = s->cfg.rx_budget / n;
+	s->rx_share = sh < (64u << 10) ? (64u << 10) : sh;
+}
+
 size_t pg_tcp_stack_memsize(unsigned int max_conns)
 {
 	return align64(sizeof(struct pg_tcp_stack)) +
@@ -106,6 +120,7 @@ struct pg_tcp_stack *pg_tcp_stack_init(void *mem, size_t memsize, unsigned int m
 	s->eph_next = (uint16_t)(s->cfg.eph_lo +
 				 cfg->rand32(cfg->rand_ctx) % (uint32_t)(s->cfg.eph_hi - s->cfg.eph_lo + 1));
 	s->next_timer = PG_TCP_NO_TIMER;
+	share_update(s);
 	return s;
 }
 
@@ -218,7 +233,8 @@ struct pg_tcp_conn *pg_tcp_conn_alloc(struct pg_tcp_stack *s)
 		s->active->prev = c;
 	s->active = c;
 	s->nb_active++;
-	c->t_rtx = c->t_delack = c->t_2msl = PG_TCP_NO_TIMER;
+	share_update(s);
+	c->t_rtx = c->t_delack = c->t_2msl = c->t_reo = PG_TCP_NO_TIMER;
 	c->cc = s->cfg.cc;
 	c->inorder_lim = UINT64_MAX;
 	c->rcv_buf = s->cfg.rcv_buf;
@@ -244,6 +260,7 @@ void pg_tcp_conn_free(struct pg_tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nb_active--;
+	share_update(s);
 	c->state = PG_TCP_CLOSED;
 	c->lport = 0;
 	c->stack = s;
@@ -587,6 +604,8 @@ void pg_tcp_conn_info(const struct pg_tcp_conn *c, struct pg_tcp_info *i)
 	i->probes = c->probes;
 	i->dup_acks_in = c->dup_acks_in;
 	i->ooo_segs_in = c->ooo_segs_in;
+	i->spurious_undos = c->undos;
+	i->reo_wnd_us = c->reo_mult ? (uint32_t)(pg_tcp_reo_wnd(c) / 1000) : 0;
 }
 
 void pg_tcp_stack_stats(const struct pg_tcp_stack *s, struct pg_tcp_stats *st)

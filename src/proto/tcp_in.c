@@ -129,8 +129,13 @@ static void no_conn(struct pg_tcp_stack *s, const struct pg_frame *fr, const str
 
 /* ----------------------------------------------------------------- ACKs ---- */
 
-static void enter_recovery(struct pg_tcp_conn *c, uint64_t now)
+void pg_tcp_enter_recovery(struct pg_tcp_conn *c, uint64_t now)
 {
+	c->prior_cwnd = c->cwnd;
+	c->prior_ssthresh = c->ssthresh;
+	c->undo_seq = c->snd_una;
+	c->undo_armed = 0;
+	c->t_reo = PG_TCP_NO_TIMER;
 	c->ssthresh = c->cc->on_loss(c, now, 0);
 	c->cwnd = c->ssthresh;
 	c->in_rec = REC_FAST;
@@ -144,10 +149,44 @@ static void enter_recovery(struct pg_tcp_conn *c, uint64_t now)
 	c->timed = 0;
 }
 
+int pg_tcp_loss_suspected(const struct pg_tcp_conn *c)
+{
+	return c->in_rec == REC_NONE && c->snd_max != c->snd_una &&
+	       (c->dupacks >= PG_TCP_DUPTHRESH ||
+		c->sacked_bytes >= (PG_TCP_DUPTHRESH - 1) * (uint32_t)c->smss + 1);
+}
+
+/*
+ * Eifel detection (RFC 3522) with timestamps: the ACK that covers the first segment
+ * retransmitted in this recovery echoes the original transmission's timestamp, older
+ * than the retransmission's: the segment was late, not lost. The window reduction is
+ * undone (RFC 4015) and, as RACK does (RFC 8985 7.2), the reordering window grows so
+ * the next such hole waits a while before it counts as a loss.
+ */
+static int spurious_recovery(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg)
+{
+	if (c->in_rec != REC_FAST || !c->undo_armed || !c->ts_ok || !seg->has_ts || !seg->tsecr ||
+	    !SEQ_GT(seg->ack, c->undo_seq) || !SEQ_LT(seg->tsecr, c->undo_tsval))
+		return 0;
+	if (c->cwnd < c->prior_cwnd)
+		c->cwnd = c->prior_cwnd;
+	c->ssthresh = c->prior_ssthresh;
+	c->in_rec = REC_NONE;
+	c->rxt_first = 0;
+	c->undo_armed = 0;
+	c->undos++;
+	if (c->reo_mult < 16)
+		c->reo_mult++; /* at most SRTT (pg_tcp_reo_wnd) */
+	return 1;
+}
+
 /* Returns 1 when the connection went away. */
 static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint64_t now)
 {
 	uint32_t acked = seg->ack - c->snd_una, wnd = (uint32_t)seg->wnd << c->snd_wscale;
+	/* RFC 7661 / Linux tcp_is_cwnd_limited: cwnd grows only while it limits the flight
+	 * (not when the peer's window or the application does), or it balloons unused. */
+	int cwnd_limited = c->cwnd < 2u * (c->snd_max - c->snd_una);
 	int wnd_changed = 0;
 
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||
@@ -181,7 +220,11 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 		c->backoff = 0;
 		if (SEQ_LT(c->high_rxt, c->snd_una))
 			c->high_rxt = c->snd_una;
-		if (c->in_rec != REC_NONE && SEQ_GEQ(seg->ack, c->recover)) {
+		c->t_reo = PG_TCP_NO_TIMER; /* the hole moved: the window restarts below */
+		if (spurious_recovery(c, seg)) {
+			c->lost_floor = c->snd_una;
+			was_rec = REC_NONE;
+		} else if (c->in_rec != REC_NONE && SEQ_GEQ(seg->ack, c->recover)) {
 			if (c->in_rec == REC_FAST) {
 				c->cwnd = c->ssthresh;
 				if (c->cc->on_recovered)
@@ -200,7 +243,7 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 		} else if (c->in_rec == REC_LOSS) {
 			c->cc->on_ack(c, data, now);
 		}
-		if (was_rec == REC_NONE && data)
+		if (was_rec == REC_NONE && data && cwnd_limited)
 			c->cc->on_ack(c, data, now);
 		c->dupacks = 0;
 		pg_tcp_rearm_rtx(c, now);
@@ -233,10 +276,13 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 		c->dup_acks_in++;
 	}
 
-	if (c->in_rec == REC_NONE && c->snd_max != c->snd_una &&
-	    (c->dupacks >= PG_TCP_DUPTHRESH ||
-	     c->sacked_bytes >= (PG_TCP_DUPTHRESH - 1) * (uint32_t)c->smss + 1))
-		enter_recovery(c, now);
+	if (pg_tcp_loss_suspected(c)) {
+		/* Once reordering was seen, a hole is lost only when it outlives the window. */
+		if (!c->reo_mult)
+			pg_tcp_enter_recovery(c, now);
+		else if (c->t_reo == PG_TCP_NO_TIMER)
+			pg_tcp_timer_set(c, &c->t_reo, now + pg_tcp_reo_wnd(c));
+	}
 	return 0;
 }
 

@@ -78,7 +78,9 @@ static uint16_t rst_build(struct pg_tcp_stack *s, const struct pg_tcp_rst *r, ui
 /* Receive window to advertise now; the right edge never moves left (RFC 9293). */
 static uint32_t rcv_space(const struct pg_tcp_conn *c)
 {
-	uint32_t space = c->rcv_manual ? c->rcv_buf - c->rcv_unread : c->rcv_buf;
+	uint32_t share = c->stack->rx_share;
+	uint32_t space = c->rcv_manual ? c->rcv_buf - c->rcv_unread :
+			 c->rcv_buf < share ? c->rcv_buf : share;
 	uint32_t cur = c->rcv_adv - c->rcv_nxt;
 
 	/* Receiver SWS avoidance: do not advertise a small increase. */
@@ -250,6 +252,10 @@ static uint16_t send_rxt(struct pg_tcp_conn *c, uint8_t *f, uint32_t seq, uint32
 	if (!plen && !(flags & PG_TCP_FIN))
 		return 0;
 	c->high_rxt = seq + plen + ((flags & PG_TCP_FIN) ? 1 : 0);
+	if (c->in_rec == REC_FAST && !c->undo_armed && seq == c->undo_seq) {
+		c->undo_armed = 1; /* this segment's ACK tells whether it was really lost */
+		c->undo_tsval = pg_tcp_ts_now(now);
+	}
 	c->retrans_segs++;
 	c->retrans_bytes += plen;
 	if (c->timed && SEQ_LEQ(seq, c->rtt_seq))

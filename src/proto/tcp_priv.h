@@ -62,7 +62,12 @@ struct pg_tcp_conn {
 	uint8_t passive : 1, rcv_manual : 1, rcv_fin : 1, probe_pending : 1,
 		wnd_update : 1, persist : 1, detached : 1, timed : 1;
 	uint8_t rxt_first : 1;                /* fast retransmit due regardless of pipe */
+	uint8_t undo_armed : 1;               /* undo_tsval holds the episode's first rxt */
 	uint8_t dupack_out;                   /* extra duplicate ACKs owed (one per OOO segment) */
+	uint8_t reo_mult;                     /* reordering window in min_rtt/4 steps; 0 = none seen */
+	/* Spurious fast retransmit detection (Eifel, RFC 3522/4015, with timestamps) */
+	uint32_t prior_cwnd, prior_ssthresh, undo_seq, undo_tsval;
+	uint32_t undos;
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t backoff, quickacks;
 	uint16_t peer_mss;                    /* from the SYN (option bytes not deducted) */
@@ -101,6 +106,7 @@ struct pg_tcp_conn {
 	uint64_t t_rtx;                       /* retransmission or persist */
 	uint64_t t_delack;
 	uint64_t t_2msl;
+	uint64_t t_reo;                       /* loss declared when this expires (RFC 8985 reo_wnd) */
 	uint64_t rto;
 	uint64_t srtt, rttvar, min_rtt;       /* ns; srtt 0 = no sample yet */
 
@@ -142,6 +148,7 @@ struct pg_tcp_stack {
 	uint16_t ip_id;
 	uint16_t eph_next;
 	uint32_t nb_active;
+	uint32_t rx_share;                    /* rx_budget / connections (UINT32_MAX = none) */
 	uint64_t next_timer;                  /* lower bound of all conn timers */
 	struct pg_tcp_listener lst[PG_TCP_MAX_LISTEN];
 	struct pg_tcp_rst rstq[PG_TCP_RSTQ];
@@ -187,7 +194,13 @@ static inline uint32_t pg_tcp_avail(const struct pg_tcp_conn *c, uint32_t seq)
 /* tcp_cc_reno.c: slow start step shared by the CCs; returns acked bytes left over. */
 uint32_t pg_tcp_slow_start(struct pg_tcp_conn *c, uint32_t acked);
 
+/* tcp_in.c: the dupthresh / SACK loss condition holds (recovery is due, or the
+ * reordering window is running). */
+int pg_tcp_loss_suspected(const struct pg_tcp_conn *c);
+void pg_tcp_enter_recovery(struct pg_tcp_conn *c, uint64_t now);
+
 /* tcp_timer.c */
+uint64_t pg_tcp_reo_wnd(const struct pg_tcp_conn *c);
 void pg_tcp_persist_arm(struct pg_tcp_conn *c, uint64_t now);
 uint64_t pg_tcp_timers_min(struct pg_tcp_stack *s);
 void pg_tcp_rtt_sample(struct pg_tcp_conn *c, uint64_t rtt);

@@ -26,6 +26,17 @@ static uint64_t rto_backed(const struct pg_tcp_conn *c)
 	return r < max ? r : max;
 }
 
+/* RFC 8985 6.2: reo_wnd = min_RTT / 4 per step seen, at most SRTT. */
+uint64_t pg_tcp_reo_wnd(const struct pg_tcp_conn *c)
+{
+	uint64_t base = c->min_rtt != UINT64_MAX ? c->min_rtt : c->srtt, w;
+
+	w = (base >> 2) * (c->reo_mult ? c->reo_mult : 1);
+	if (c->srtt && w > c->srtt)
+		w = c->srtt;
+	return w ? w : 1000;
+}
+
 void pg_tcp_rtt_sample(struct pg_tcp_conn *c, uint64_t rtt)
 {
 	const struct pg_tcp_cfg *cfg = &c->stack->cfg;
@@ -109,6 +120,8 @@ static void rtx_timeout(struct pg_tcp_conn *c, uint64_t now)
 	c->cwnd = c->smss;
 	c->in_rec = REC_LOSS;
 	c->rxt_first = 0;
+	c->undo_armed = 0;
+	c->t_reo = PG_TCP_NO_TIMER;
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->lost_floor = c->snd_max;
@@ -129,6 +142,8 @@ static uint64_t conn_min(const struct pg_tcp_conn *c)
 		m = c->t_delack;
 	if (c->t_2msl < m)
 		m = c->t_2msl;
+	if (c->t_reo < m)
+		m = c->t_reo;
 	return m;
 }
 
@@ -148,6 +163,11 @@ void pg_tcp_poll(struct pg_tcp_stack *s, uint64_t now)
 		if (c->t_delack <= now) {
 			c->t_delack = PG_TCP_NO_TIMER;
 			c->ack_now = 1;
+		}
+		if (c->t_reo <= now) {
+			c->t_reo = PG_TCP_NO_TIMER;
+			if (pg_tcp_loss_suspected(c))
+				pg_tcp_enter_recovery(c, now); /* the hole outlived the window */
 		}
 		if (c->t_rtx <= now) {
 			rtx_timeout(c, now);

@@ -14,7 +14,8 @@
 #include <stdint.h>
 
 #define PG_TCP_TRACK_HOLES 16
-#define PG_TCP_TRACK_HEAD 128 /* stream bytes kept from the start (iperf2 header) */
+#define PG_TCP_TRACK_HEAD 512 /* stream bytes kept from the start: the iperf2 header, or the
+			       * iperf3 cookie and params JSON of a control connection */
 
 #define PG_TCP_F_FIN 0x01
 #define PG_TCP_F_SYN 0x02

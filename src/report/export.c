@@ -25,45 +25,6 @@ struct pg_export {
 	uint64_t loss_events;
 };
 
-int pg_export_parse_hist_spec(const char *spec, uint64_t *binwidth_ns, uint32_t *bins,
-			      int *unit_ms, char *err, size_t errlen)
-{
-	char *end;
-	double w = 100;
-	unsigned long long n = 10000;
-
-	*unit_ms = 0;
-	if (spec && *spec) {
-		errno = 0;
-		w = strtod(spec, &end);
-		if (end == spec || errno || !(w > 0) || w > 1e6)
-			goto bad;
-		if (*end == 'u' || *end == 'U') {
-			end++;
-		} else if (*end == 'm' || *end == 'M') {
-			*unit_ms = 1;
-			end++;
-		}
-		if (*end == ',') {
-			const char *b = end + 1;
-
-			n = strtoull(b, &end, 10);
-			if (end == b || *b == '-' || n == 0 || n > 1000000)
-				goto bad;
-		}
-		if (*end)
-			goto bad;
-		if (w != (double)(uint64_t)w)
-			goto bad; /* iperf2 prints the width as an integer */
-	}
-	*binwidth_ns = (uint64_t)w * (*unit_ms ? 1000000u : 1000u);
-	*bins = (uint32_t)n;
-	return 0;
-bad:
-	snprintf(err, errlen, "--histograms=%s: expected BINWIDTH[u|m][,BINS], e.g. 100u,10000 or 1m,1000", spec);
-	return -EINVAL;
-}
-
 struct pg_export *pg_export_open(const struct pg_export_conf *ec, char *err, size_t errlen)
 {
 	struct pg_export *e = calloc(1, sizeof(*e));

@@ -43,6 +43,11 @@ struct pg_latclock {
 void pg_latency_source(const struct pg_latclock *lk, const char **source, uint64_t *bound_ns,
 		       uint32_t *resolution_ns);
 
+/* The same for figures whose receive time is not the port's stamp but rx (e.g. "tsc" for
+ * TCP bursts, timed when the engine delivers them) and that carry no sender offset. */
+void pg_latency_source_rx(const struct pg_latclock *lk, const char *rx, const char **source,
+			  uint64_t *bound_ns, uint32_t *resolution_ns);
+
 /* The "clock" object of perfgen's JSON: sync mode, rx source, offset and bounds. */
 struct json_t;
 struct json_t *pg_latclock_json(const struct pg_latclock *lk);

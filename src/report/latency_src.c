@@ -20,12 +20,18 @@ const char *pg_sync_mode_name(enum pg_sync_mode m)
 void pg_latency_source(const struct pg_latclock *lk, const char **source, uint64_t *bound_ns,
 		       uint32_t *resolution_ns)
 {
+	pg_latency_source_rx(lk, NULL, source, bound_ns, resolution_ns);
+}
+
+void pg_latency_source_rx(const struct pg_latclock *lk, const char *rx, const char **source,
+			  uint64_t *bound_ns, uint32_t *resolution_ns)
+{
 	static char buf[64];
 	uint64_t own, peer;
 
 	*bound_ns = PG_BOUND_UNKNOWN;
-	*resolution_ns = lk && lk->rx_resolution_ns ? lk->rx_resolution_ns : 1;
-	*source = lk && lk->rx_source ? lk->rx_source : "tsc";
+	*resolution_ns = lk && lk->rx_resolution_ns && !rx ? lk->rx_resolution_ns : 1;
+	*source = rx ? rx : lk && lk->rx_source ? lk->rx_source : "tsc";
 	if (!lk || lk->mode == PG_SYNC_NONE)
 		return;
 	own = atomic_load_explicit(&lk->bound_ns, memory_order_relaxed);
@@ -35,7 +41,7 @@ void pg_latency_source(const struct pg_latclock *lk, const char **source, uint64
 		*bound_ns = own;
 		return;
 	}
-	if (atomic_load_explicit(&lk->peer_seen, memory_order_relaxed)) {
+	if (!rx && atomic_load_explicit(&lk->peer_seen, memory_order_relaxed)) {
 		snprintf(buf, sizeof(buf), "%s+ptp", *source);
 		peer = atomic_load_explicit(&lk->peer_bound_ns, memory_order_relaxed);
 		if (own != PG_BOUND_UNKNOWN)

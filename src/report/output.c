@@ -587,6 +587,9 @@ void pg_print_final(FILE *out, const struct pg_report_conf *c, struct pg_group *
 				if (s->has_report && s->rep.has_transit) {
 					json_t *sl = json_object();
 
+					/* the server's own figures: how it timed them is its business */
+					json_object_set_new(sl, "source", json_string("peer-report"));
+					json_object_set_new(sl, "bound_ns", json_null());
 					json_object_set_new(sl, "mean_ns", json_real(s->rep.mean_transit_s * 1e9));
 					json_object_set_new(sl, "min_ns", json_real(s->rep.min_transit_s * 1e9));
 					json_object_set_new(sl, "max_ns", json_real(s->rep.max_transit_s * 1e9));

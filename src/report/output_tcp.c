@@ -8,6 +8,7 @@
  */
 #include "report_priv.h"
 #include "export.h"
+#include "latclock.h"
 #include "hist.h"
 
 #include <jansson.h>
@@ -71,11 +72,20 @@ static void line(FILE *out, const struct pg_report_conf *c, const struct pg_stre
 }
 
 /* Burst latency as JSON (server, trip-times). */
-static json_t *latency_json(const struct pg_hist *h)
+static json_t *latency_json(const struct pg_report_conf *c, const struct pg_hist *h)
 {
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
+
 	if (!h || !pg_hist_count(h))
 		return NULL;
-	return json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I}", "kind", "burst",
+	/* bursts are timed when the engine delivers their last byte: the lcore's TSC time */
+	pg_latency_source_rx(c->latclk, "tsc", &src, &bound, &res);
+	return json_pack("{s:s, s:s, s:o, s:i, s:I, s:I, s:f, s:f, s:I, s:I, s:I}", "kind", "burst",
+			 "source", src, "bound_ns",
+			 bound == PG_BOUND_UNKNOWN ? json_null() : json_integer((json_int_t)bound),
+			 "resolution_ns", (int)res,
 			 "count", (json_int_t)pg_hist_count(h), "min_ns", (json_int_t)pg_hist_min(h),
 			 "mean_ns", pg_hist_mean(h), "stdev_ns", pg_hist_stdev(h),
 			 "p50_ns", (json_int_t)pg_hist_percentile(h, 50.0),
@@ -87,7 +97,7 @@ static json_t *stream_json(const struct pg_report_conf *c, const struct pg_strea
 			   const struct pg_msg_counters *k, double a, double b, int sender,
 			   const struct pg_hist *lat)
 {
-	json_t *lj = latency_json(lat);
+	json_t *lj = latency_json(c, lat);
 	json_t *o = json_object();
 	double secs = b - a > 1e-9 ? b - a : 1e-9;
 	uint64_t bytes = sender ? k->tx_bytes : k->rx_bytes;

@@ -24,9 +24,10 @@ declare -A extra=(
 	[tcp]="${proto[*]} ${tcp_engine[*]}"
 	[iperf3]="$src/src/proto/iperf3_ctrl.c $src/src/proto/iperf3_err.c $src/src/proto/iperf3_json.c $src/src/proto/iperf3_udp.c"
 	[ptp]="$src/src/proto/ptp_mgmt.c"
+	[export]="$src/src/report/export_iperf2_hist.c $src/src/report/export_hdrlog.c $src/src/report/hist.c -lz"
 )
 rc=0
-for t in iperf2 pcap rewrite opts iperf3 ptp tcp; do
+for t in iperf2 pcap rewrite opts iperf3 ptp tcp export; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" "${inc[@]}" "$here/fuzz_$t.c" ${extra[$t]} -ljansson -lm -lpthread -o "$work/fuzz_$t" ||
 		{ echo "FAIL: cannot build fuzz_$t"; rc=1; continue; }

@@ -40,6 +40,18 @@ expect_err3 "iperf2 option" --dev vA -c "$IP_B" -u --trip-times
 expect_err3 "one dataplane lcore" --dev vA -c "$IP_B" --lcores 0,0,1
 expect_err3 "refused" --dev vA -c "$IP_B" -t 1
 expect_err3 "MTU" --dev vA -c "$IP_B" -u -l 9000
+# latency options: no ptp4l at the path, PTP without trip times, bad histogram specs, unwritable files
+expect_err "no such file" --dev vA -s -u --ptp "$PG_TMP/no-ptp4l-here"
+printf '' | ip netns exec "$NS_A" python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); import time; time.sleep(5)" "$PG_TMP/mute.sock" &
+mute=$!
+sleep 0.3
+expect_err "no answer from ptp4l" --dev vA -s -u --ptp "$PG_TMP/mute.sock"
+kill $mute 2>/dev/null
+expect_err "trip-times" --dev vA -c "$IP_B" -u --ptp "$PG_TMP/mute.sock"
+expect_err "histograms" --dev vA -s -u --histograms=10x
+expect_err "histograms" --dev vA -s -u --histograms=10u,0
+expect_err "hdr-log" --dev vA -s -u --hdr-log /nonexistent/dir/x.hlog
+expect_err "csv" --dev vA -s -u --csv /nonexistent/dir/x.csv
 pg_assert_no_xdp "$NS_A" vA
 
 # Malformed datagrams to a running server.

@@ -27,6 +27,16 @@ pg_bg "$NS_B" iperf -s > "$PG_TMP/iperf-tcp.txt" 2>&1
 for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -ltn | grep -q ':5001 ' && break; sleep 0.1; done
 ip netns exec "$NS_A" "$PERFGEN" --wire iperf2 "${PG_PORT_ARGS[@]}" -c "$IP_B" -t 2 -i 0.5 --json-stream \
 	> "$PG_TMP/tcp.jsonl" 2> "$PG_TMP/tcp.err" || { cat "$PG_TMP/tcp.err"; die "TCP client failed"; }
+
+# iperf3 wire: perfgen client -> real iperf3 -s (UDP), streaming
+if command -v iperf3 >/dev/null; then
+	pg_bg "$NS_B" iperf3 -s -1 > "$PG_TMP/iperf3.txt" 2>&1
+	for _ in $(seq 1 50); do ip netns exec "$NS_B" ss -ltn | grep -q ':5201 ' && break; sleep 0.1; done
+	ip netns exec "$NS_A" "$PERFGEN" --wire iperf3 "${PG_PORT_ARGS[@]}" -c "$IP_B" -u -b 2M -t 2 -i 0.5 \
+		--json-stream > "$PG_TMP/i3.jsonl" 2> "$PG_TMP/i3.err" || { cat "$PG_TMP/i3.err"; die "iperf3 client failed"; }
+else
+	echo "(iperf3 not installed: no iperf3-wire run)"
+fi
 pg_impair_stop
 
 python3 - "$PG_TMP" <<'PY' || die "json-stream check failed"
@@ -39,7 +49,8 @@ def events(name):
     assert kinds.count("start") == 1 and kinds.count("end") == 1
     assert all(set(e) == {"event", "data"} for e in ev)
     return ev, kinds
-for name in ("srv.jsonl", "cli.jsonl", "tcp.jsonl"):
+import os
+for name in ("srv.jsonl", "cli.jsonl", "tcp.jsonl") + (("i3.jsonl",) if os.path.exists(f"{tmp}/i3.jsonl") else ()):
     ev, kinds = events(name)
     print(f"{name}: {len(ev)} records: {kinds.count('interval')} interval, {kinds.count('loss')} loss")
     assert kinds.count("interval") >= 4, "intervals did not stream"

@@ -73,6 +73,16 @@ echo "2. perfgen -> iperf: iperf server's latency $p2i ms, median $p2i_med us"
 pg_impair_stop
 
 python3 "$here/hlog_decode.py" "$PG_TMP/lat.hlog" > "$PG_TMP/hlog.jsonl" || die "hdr-log does not decode"
+# and HdrHistogram's own reader (Java, Debian's libhdrhistogram-java), when installed
+hdr_jar=/usr/share/java/hdrhistogram.jar
+if command -v java >/dev/null && [ -f "$hdr_jar" ]; then
+	java -cp "$hdr_jar" org.HdrHistogram.HistogramLogProcessor -i "$PG_TMP/lat.hlog" -tag stream1 \
+		-o "$PG_TMP/hlp" > "$PG_TMP/hlp.err" 2>&1 || { cat "$PG_TMP/hlp.err"; die "HistogramLogProcessor failed"; }
+	grep -h "Total count" "$PG_TMP/hlp.hgrm"
+else
+	echo "(HdrHistogram's Java reader not installed: only the python decoder reads the log)"
+	: > "$PG_TMP/hlp"
+fi
 /usr/bin/python3 "$here/../../scripts/plot-latency.py" "$PG_TMP/pg-srv.json" -o "$PG_TMP/lat.png" ||
 	die "plot-latency failed"
 
@@ -87,10 +97,11 @@ pg_med = lat["p50_ns"] / 1e3
 print(f"median one-way delay: iperf->iperf {ref_med:.0f} us (iperf), iperf->perfgen {pg_med:.1f} us "
       f"(perfgen, source {lat['source']}), perfgen->iperf {p2i_med:.0f} us (iperf)")
 assert 1950 < ref_med < 2600, "reference is not ~2 ms"
-# the same path seen by both tools (medians: the shared CPUs add rare ms-long stalls). The
-# receive paths differ: kernel socket vs AF_XDP whose idle back-off wakes up to ~200 us late.
-assert abs(pg_med - ref_med) < 300, "perfgen server disagrees with iperf's own latency"
-# perfgen's send stamps as iperf sees them (AF_XDP copy-mode TX: the stamp precedes the kick)
+# the same path seen by both tools (medians: the shared CPUs add rare ms-long stalls);
+# perfgen stamps arrival in its XDP program (xdp-ktime-tai), before its lcore polls
+assert abs(pg_med - ref_med) < 100, "perfgen server disagrees with iperf's own latency"
+# perfgen's send stamps as iperf sees them: AF_XDP copy-mode frames reach the peer veth's
+# backlog later than a kernel socket's (measured +60..110 us here), hence the wider margin
 assert abs(p2i_med - ref_med) < 200, "iperf's latency of perfgen's stream disagrees"
 # the iperf client prints perfgen's AckFIN figures (ms with 3 decimals)
 a, mn, mx, sd = (float(x) * 1000 for x in i2p.split("/"))
@@ -112,6 +123,14 @@ for l, j in zip(lines, ivls):
     assert l["p50_lowest_ns"] <= j["p50_ns"] <= l["p50_lowest_ns"] * 1.002 + 1, (l, j)
     assert abs(l["max_ms"] * 1e6 - j["max_ns"]) <= 1000, (l, j)
 assert sum(l["count"] for l in lines) <= lat["count"]
+# HistogramLogProcessor's per-interval counts ("1.000: I:91 (...)") and its total
+import os, re
+hlp = open(f"{tmp}/hlp").read()
+if hlp:
+    icounts = [int(x) for x in re.findall(r"^\s*[0-9.]+: I:(\d+)", hlp, re.M)]
+    total = int(re.search(r"Total count\s*=\s*(\d+)", open(f"{tmp}/hlp.hgrm").read()).group(1))
+    print(f"HistogramLogProcessor: interval counts {icounts}, total {total}")
+    assert icounts == [i["count"] for i in ivls] and total == sum(icounts)
 # csv: interval rows match the JSON intervals, the final row the end
 rows = list(csv.DictReader(open(f"{tmp}/lat.csv")))
 iv_rows = [r for r in rows if r["kind"] == "interval"]

@@ -198,7 +198,7 @@ pg_impair_start() {
 	PG_IMPAIR_PID=$!
 	PG_PIDS+=($PG_IMPAIR_PID)
 	for _ in $(seq 1 100); do
-		grep -q 'impair: ready' "$PG_IMPAIR_LOG" && return 0
+		grep -q 'impair: ready' "$PG_IMPAIR_LOG" 2>/dev/null && return 0
 		kill -0 "$PG_IMPAIR_PID" 2>/dev/null || break
 		sleep 0.02
 	done

@@ -442,7 +442,7 @@ static void link_send(struct sim *sim, int from, const uint8_t *frame, uint32_t 
 	}
 	arrive = depart + d->delay_ns;
 	if (chance(sim, d->reorder_ppm)) {
-		arrive += d->reorder_ns;
+		arrive = d->reorder_ns ? arrive + d->reorder_ns : depart;
 		d->reordered++;
 	}
 	if (chance(sim, d->dup_ppm)) {

@@ -74,7 +74,8 @@ struct sim_dir {                      /* frames sent by ep[i] travel in dir[i] *
 	uint64_t rate_bps;            /* 0 = no serialization */
 	uint32_t queue_bytes;         /* drop-tail limit of the bottleneck queue; 0 = none */
 	uint32_t loss_ppm, dup_ppm, reorder_ppm;
-	uint64_t reorder_ns;          /* extra delay of a reordered frame */
+	uint64_t reorder_ns;          /* extra delay of a reordered frame; 0: it skips the
+				       * propagation delay instead (impair's and netem's meaning) */
 	struct sim_rule drop_off[SIM_MAX_RULES];
 	unsigned int ndrop_off;
 	uint64_t drop_nth[SIM_MAX_RULES]; /* 1-based frame numbers in this direction */

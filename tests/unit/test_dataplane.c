@@ -25,6 +25,8 @@
 #include "iperf2.h"
 #include "frame.h"
 #include "opts.h"
+#include "latclock.h"
+#include "pgts.h"
 
 /* ------------------------------------------------------ in-memory port ---- */
 
@@ -221,6 +223,9 @@ static void drain(struct pg_ring *r, struct pg_ring *hret, int server, struct ru
 	}
 }
 
+/* trip-time clocks of the client and server lcores (NULL: none), for the PTP test */
+static struct pg_latclock *g_lk_client, *g_lk_server;
+
 static void run_pair(uint64_t pkts, uint64_t rate, int trip, int drop_every,
 		     struct run_result *res)
 {
@@ -256,6 +261,8 @@ static void run_pair(uint64_t pkts, uint64_t rate, int trip, int drop_every,
 	sb.ring = pg_ring_create(4096, PG_MSG_SIZE);
 	sb.hist_ret = pg_ring_create(8, sizeof(void *));
 	sb.sflows = slots; sb.server_ports[0] = 5001; sb.nb_server_ports = 1;
+	ca.latclk = g_lk_client;
+	sb.latclk = g_lk_server;
 	for (int i = 0; i < 4; i++) {
 		hists[i] = pg_hist_create(1, 100000000000ull, 3);
 		pg_ring_enqueue_burst(sb.hist_ret, &hists[i], 1);
@@ -319,6 +326,45 @@ static void test_loop_clean(void **state)
 	/* trip-times: every datagram's latency was recorded and came back through the ring */
 	assert_int_equal(r.lat_count, 5001);
 	assert_true(r.rep.has_transit);
+}
+
+/*
+ * PTP correction end to end through the loops: the client's clock is said to run 5 ms ahead
+ * of the grandmaster, the server's 3 ms behind. Both loops read the same clock, so the
+ * corrected one-way delay is the raw one + 8 ms: owd = (rx - off_rx) - (tx - off_tx).
+ */
+static void test_loop_ptp(void **state)
+{
+	struct pg_latclock lc = { .mode = PG_SYNC_PTP }, ls = { .mode = PG_SYNC_PTP };
+	struct run_result raw, cor;
+
+	(void)state;
+	run_pair(2000, 0, 1, 0, &raw);
+	atomic_store(&lc.offset_ns, 5000000);
+	atomic_store(&lc.bound_ns, 700);
+	atomic_store(&lc.valid, 1);
+	atomic_store(&ls.offset_ns, -3000000);
+	atomic_store(&ls.bound_ns, 400);
+	atomic_store(&ls.valid, 1);
+	g_lk_client = &lc;
+	g_lk_server = &ls;
+	run_pair(2000, 0, 1, 0, &cor);
+	g_lk_client = g_lk_server = NULL;
+	assert_true(raw.got_report && cor.got_report && cor.rep.has_transit);
+	double rmin = raw.rep.min_transit_s * 1e9, cmin = cor.rep.min_transit_s * 1e9;
+	print_message("      min one-way delay: raw %.0f ns, PTP-corrected %.0f ns (+8 ms expected)\n",
+		      rmin, cmin);
+	assert_true(cmin >= 8000000.0 && cmin < 8000000.0 + 2000000.0);
+	assert_true(cor.rep.mean_transit_s * 1e9 > 8000000.0);
+	/* the server saw the sender's bound in the datagrams */
+	assert_int_equal(atomic_load(&ls.peer_seen), 1);
+	assert_int_equal(atomic_load(&ls.peer_bound_ns), 700);
+	const char *src;
+	uint64_t bound;
+	uint32_t res;
+	pg_latency_source(&ls, &src, &bound, &res);
+	assert_string_equal(src, "tsc+ptp");
+	assert_int_equal(bound, 700 + 400 + 1);
 }
 
 static void test_loop_loss(void **state)
@@ -460,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_lcores),
 		cmocka_unit_test(test_pacing_math),
 		cmocka_unit_test(test_loop_clean),
+		cmocka_unit_test(test_loop_ptp),
 		cmocka_unit_test(test_loop_loss),
 		cmocka_unit_test(test_loop_paced),
 	};

@@ -250,6 +250,46 @@ static void test_handshake_crafted(void **state)
 	sim_fini(&sim);
 }
 
+
+/* A receiver with an RX budget shares it: each connection advertises budget / connections,
+ * so together they never invite more than the ring holds. */
+static void test_rx_budget(void **state)
+{
+	struct pg_tcp_cfg a, b;
+	struct sim sim;
+	struct sim_flow cf[4];
+	struct pg_tcp_info si;
+	uint64_t total = 0;
+	unsigned int i;
+
+	(void)state;
+	cfgs(&a, &b);
+	b.rx_budget = 1u << 20;
+	two(&sim, &a, &b, SIM_MS, 40);
+	memset(cf, 0, sizeof(cf));
+	cf[0].send_len = UINT64_MAX;
+	sim.ep[1].srv_tmpl.inorder_lim = 1;
+	assert_non_null(sim_connect(&sim, &cf[0], PORT, 0));
+	sim_advance(&sim, SIM_S);
+	pg_tcp_conn_info(srv(&sim)->c, &si);
+	printf("rx budget 1 MiB: one connection advertises %u bytes\n", si.rcv_wnd);
+	assert_true(si.rcv_wnd > (1u << 19) && si.rcv_wnd <= (1u << 20));
+	for (i = 1; i < 4; i++) {
+		cf[i].send_len = UINT64_MAX;
+		assert_non_null(sim_connect(&sim, &cf[i], PORT, 0));
+	}
+	sim_advance(&sim, SIM_S);
+	assert_int_equal(sim.ep[1].nflows, 4);
+	for (i = 0; i < 4; i++) {
+		pg_tcp_conn_info(sim.ep[1].flows[i].c, &si);
+		printf("  of four: connection %u advertises %u bytes\n", i, si.rcv_wnd);
+		assert_true(si.rcv_wnd <= (1u << 18) + 128); /* 2^7 scaling granularity */
+		total += si.rcv_wnd;
+	}
+	assert_true(total <= (1u << 20) + 512);
+	sim_fini(&sim);
+}
+
 /* ---------------------------------------------------------- transfers ---- */
 
 static void test_bulk_exact(void **state)
@@ -276,6 +316,16 @@ static void test_bulk_exact(void **state)
 	       sim_count(&sim, 0, sim_is_data));
 	sim_fini(&sim);
 
+	/* Limited by the peer's 64 KiB window, not by cwnd: cwnd stops growing (RFC 7661). */
+	cfgs(&a, &b);
+	b.rcv_buf = 65536;
+	two(&sim, &a, &b, 2 * SIM_MS, 41);
+	run_xfer(&sim, &x, 5000000, 60 * SIM_S);
+	assert_exact(srv(&sim), 5000000);
+	printf("rwnd-limited: cwnd %u bytes with a 64 KiB peer window\n", x.ci.cwnd);
+	assert_true(x.ci.cwnd <= 3 * 65536); /* 2 x flight, plus one ACK of growth */
+	sim_fini(&sim);
+
 	/* Copy mode (pg_tcp_write into a 64 KiB ring) delivers the same bytes. */
 	cfgs(&a, &b);
 	two(&sim, &a, &b, 2 * SIM_MS, 5);
@@ -288,6 +338,7 @@ static void test_bulk_exact(void **state)
 	assert_int_equal(sim_run(&sim, SIM_T0 + 20 * SIM_S, both_closed, &x.cf), 0);
 	assert_exact(srv(&sim), 500000);
 	sim_fini(&sim);
+	sim_flow_free(&x.cf); /* the client's flow is the test's, with its copy-mode ring */
 }
 
 static size_t count_off(const struct sim *sim, uint64_t off, uint64_t *times, size_t max)
@@ -1061,6 +1112,61 @@ static void test_random_impairments(void **state)
 }
 
 
+
+/* The impairment of the netns impair variants (loss 1%, 5 ms each way, 2% of frames skip
+ * the delay, both directions) on a 1 Gbit/s link: goodput of a 5 s bulk transfer. */
+static double impair_run(uint64_t seed, uint32_t loss_ppm, uint32_t reorder_ppm, struct pg_tcp_info *ci)
+{
+	struct pg_tcp_cfg a, b;
+	struct sim sim;
+	struct sim_flow cf = { 0 };
+	double mbps;
+	int d;
+
+	cfgs(&a, &b);
+	b.no_csum_check = 1;
+	two(&sim, &a, &b, 5 * SIM_MS, seed);
+	for (d = 0; d < 2; d++) {
+		sim.dir[d].loss_ppm = loss_ppm;
+		sim.dir[d].reorder_ppm = reorder_ppm;
+		sim.dir[d].rate_bps = 1000000000;
+		sim.dir[d].queue_bytes = 1000 * 1514;
+	}
+	sim.ep[1].srv_tmpl.inorder_lim = 1;
+	cf.send_len = UINT64_MAX;
+	assert_non_null(sim_connect(&sim, &cf, PORT, 0));
+	sim_advance(&sim, 5 * SIM_S);
+	assert_int_equal(srv(&sim)->bad_bytes, 0);
+	mbps = srv(&sim)->rcvd * 8 / 5e6;
+	pg_tcp_conn_info(cf.c, ci);
+	sim_fini(&sim);
+	return mbps;
+}
+
+static void test_impair_goodput(void **state)
+{
+	struct pg_tcp_info i0, i1, i2;
+	double clean, reord, both;
+
+	(void)state;
+	clean = impair_run(30, 0, 0, &i0);
+	reord = impair_run(31, 0, 20000, &i1);
+	both = impair_run(32, 10000, 20000, &i2);
+	printf("goodput over 5 ms each way: clean %.1f Mbit/s; 2%% reordering %.1f Mbit/s (%llu retransmitted, "
+	       "%u recoveries, %u undone, reordering window %u us); + 1%% loss %.1f Mbit/s (%llu "
+	       "retransmitted, %u recoveries, %u undone, %u RTOs)\n",
+	       clean, reord, (unsigned long long)i1.retrans_segs, i1.fast_recoveries, i1.spurious_undos,
+	       i1.reo_wnd_us, both, (unsigned long long)i2.retrans_segs, i2.fast_recoveries,
+	       i2.spurious_undos, i2.rto_expiries);
+	/* Reordering alone: recoveries for late segments are detected and undone (Eifel) and
+	 * the reordering window grows toward the 5 ms by which reordered frames overtake. */
+	assert_true(i1.spurious_undos > 0);
+	assert_true(i1.reo_wnd_us >= 2500);
+	assert_true(reord > 0.2 * clean);
+	/* Loss: every lost frame is sent again. */
+	assert_true(i2.retrans_segs > 0 && both > 0);
+}
+
 /* ----------------------------------------------- iperf2 TCP trip-times ---- */
 
 /* The client->server stream of iperf2-tcp-triptimes.pcap (iperf 2.1.8 -l 1000
@@ -1144,6 +1250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_options),
 		cmocka_unit_test(test_handshake_crafted),
+		cmocka_unit_test(test_rx_budget),
 		cmocka_unit_test(test_bulk_exact),
 		cmocka_unit_test(test_fast_retransmit),
 		cmocka_unit_test(test_sack_recovery),
@@ -1158,6 +1265,7 @@ int main(void)
 		cmocka_unit_test(test_delayed_ack),
 		cmocka_unit_test(test_cc_reno_vs_cubic),
 		cmocka_unit_test(test_random_impairments),
+		cmocka_unit_test(test_impair_goodput),
 		cmocka_unit_test(test_iperf2_trip_stream),
 		cmocka_unit_test(test_memory),
 	};
