@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "ring.h"
 #include "iperf3.h"
+#include "export.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,11 +27,11 @@
 #include <jansson.h>
 
 #define MAXS PG_IPERF3_MAX_RESULT_STREAMS
-#define DRAIN_TIMEOUT_NS 5000000000ull
+#define DRAIN_TIMEOUT_NS 30000000000ull /* a slow peer takes a while to acknowledge the lead */
 #define SETTLE_NS 100000000ull   /* after the senders drained, before TEST_END */
-#define QUIET_NS 400000000ull    /* server: no new bytes for this long after TEST_END (above
-                                  * the 200 ms minimum RTO of a kernel sender) */
-#define QUIET_MAX_NS 4000000000ull
+#define QUIET_NS 1000000000ull   /* server: no new bytes for this long after TEST_END (above
+                                  * a kernel sender's RTO after two backoffs) */
+#define QUIET_MAX_NS 5000000000ull
 #define IDLE_CTRL_NS 5000000000ull /* server: a control connection that sends no params for 5 s */
 #define MAX_TESTS 64
 
@@ -62,6 +63,7 @@ struct test {
 	struct i3_stream s[MAXS];
 	uint64_t t_accept, t_start, t_running, t_end, t_phase, t_last_rx;
 	uint64_t last_total;
+	uint64_t wr_sent;                /* control bytes handed to the lcore */
 	int omit_done;
 	double next_ivl;
 	json_t *intervals;
@@ -128,16 +130,27 @@ static void down_sc(struct test *t, uint8_t type, unsigned int slot, const struc
 		sleep_ms(1);
 }
 
-/* Control output -> WRITE chunks. */
+/*
+ * Control output -> WRITE chunks, never more than the lcore's send ring holds beyond what
+ * the peer acknowledged: a WRITE then always fits, so a peer that stops reading its
+ * control connection holds up only its own output, not the commands of other tests.
+ */
 static void flush_ctrl(struct test *t)
 {
 	const uint8_t *d;
 	size_t n;
 
+	if (t->ctrl_slot >= PG_I3_CONNS)
+		return;
 	while (t->c && (n = pg_iperf3_ctrl_output(t->c, &d)) > 0) {
 		size_t k = n > PG_I3_CHUNK ? PG_I3_CHUNK : n;
+		uint64_t acked = atomic_load_explicit(&L(t)->slots[t->ctrl_slot].cnt.ctrl_acked,
+						      memory_order_acquire);
 
+		if (t->wr_sent + k - acked > PG_I3_CTRL_SNDBUF - PG_I3_CHUNK)
+			break; /* again on the next pass, once acknowledged */
 		down(t, PG_I3_DOWN_WRITE, t->ctrl_slot, d, (uint16_t)k);
+		t->wr_sent += k;
 		pg_iperf3_ctrl_output_done(t->c, k);
 	}
 }
@@ -197,6 +210,9 @@ static void stream_conf(const struct test *t, unsigned int i, struct pg_i3_strea
 	sc->counters_64bit = p->udp_counters_64bit;
 	sc->blksize = p->len;
 	sc->rate = p->bandwidth; /* 0 = unlimited (a client that wants 1 Mbit/s says so) */
+	/* the client's -C, where perfgen's engine has it (an unknown one is only a warning in
+	 * iperf3 too) */
+	sc->cc = !strcmp(p->congestion, "reno") ? 1 : !strcmp(p->congestion, "cubic") ? 2 : 0;
 	sc->max_bytes = sc->sender ? stream_limit(p, k, senders) : 0;
 }
 
@@ -390,7 +406,8 @@ static void fill_results(struct test *t, struct pg_iperf3_results *r)
 	r->sender_has_retransmits = !senders ? -1 : t->p.udp ? 0 : 1;
 	if (!t->p.udp)
 		snprintf(r->congestion_used, sizeof(r->congestion_used), "%s",
-			 t->e->o->cc ? t->e->o->cc : "cubic");
+			 !strcmp(t->p.congestion, "reno") || !strcmp(t->p.congestion, "cubic") ?
+			 t->p.congestion : t->e->o->cc ? t->e->o->cc : "cubic");
 }
 
 static json_t *conn_json(struct test *t, const struct i3_stream *s)
@@ -489,7 +506,7 @@ static char *final_report(struct test *t, int print)
 		struct pg_iperf3_stream_result mine;
 		const struct pg_iperf3_stream_result *peer = t->have_peer ? pg_iperf3_results_find(&t->peer, s->id) : NULL;
 		const struct pg_iperf3_stream_result *snd, *rcv;
-		struct pg_iperf3_stream_result none;
+		struct pg_iperf3_stream_result none, peer_net;
 		json_t *so = json_object();
 
 		/* --bidir: group 1 = the streams going the other way than the first */
@@ -498,6 +515,14 @@ static char *final_report(struct test *t, int print)
 		local_result(t, i, dur, &mine);
 		snd = s->sender ? &mine : peer ? peer : &none;
 		rcv = s->sender ? (peer ? peer : &none) : &mine;
+		if (p->udp && !s->sender && s->omit_pkts && peer) {
+			/* 3.12 senders report raw counts; like iperf3, show them net of what this
+			 * receiver left out during -O */
+			peer_net = *peer;
+			peer_net.packets = peer->packets > (int64_t)s->omit_pkts ?
+					   peer->packets - (int64_t)s->omit_pkts : 0;
+			snd = &peer_net;
+		}
 		if (p->udp) {
 			/* iperf3's UDP entry: bytes/packets of the sender, loss and jitter of the receiver */
 			double lp = snd->packets > 0 ? 100.0 * (double)rcv->errors / (double)snd->packets : 0;
@@ -638,6 +663,20 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)ld(&l->table_full)));
 		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)ld(&l->udp_unknown)));
 		json_object_set_new(pg, "drops", dr);
+		if (!p->udp) {
+			/* the engine's own byte counts beside each stream's (cross-check) */
+			json_t *ea = json_array();
+
+			for (i = 0; i < t->ns; i++) {
+				struct pg_i3_counters *c = cnt(t, &t->s[i]);
+
+				json_array_append_new(ea, json_pack("{s:i,s:I,s:I,s:I}", "socket", (int)t->s[i].slot,
+								    "counted", (json_int_t)ld(&c->bytes),
+								    "engine_received", (json_int_t)ld(&c->eng_rx),
+								    "engine_acked", (json_int_t)ld(&c->eng_acked)));
+			}
+			json_object_set_new(pg, "tcp_streams", ea);
+		}
 		json_object_set_new(root, "perfgen", pg);
 	}
 	if (t->server_json)
@@ -761,10 +800,17 @@ static void omit_end(struct test *t, uint64_t now)
 	for (i = 0; i < t->ns; i++) {
 		struct i3_stream *s = &t->s[i];
 
-		s->omit_bytes = ld(&cnt(t, s)->bytes);
 		s->omit_pkts = ld(&cnt(t, s)->packets);
-		s->ivl_bytes = s->omit_bytes;
 		s->ivl_pkts = s->omit_pkts;
+		if (s->udp && !s->sender) {
+			/* the lcore restarts the receiver's bytes and jitter itself */
+			down(t, PG_I3_DOWN_OMIT_END, s->slot, NULL, 0);
+			s->omit_bytes = 0;
+			s->ivl_bytes = 0;
+		} else {
+			s->omit_bytes = ld(&cnt(t, s)->bytes);
+			s->ivl_bytes = s->omit_bytes;
+		}
 	}
 	t->omit_done = 1;
 	t->t_start = now;
@@ -875,6 +921,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 
 		switch (u.type) {
 		case PG_I3_UP_CONNECTED:
+			print_client_header(t);
 			break;
 		case PG_I3_UP_BYTES:
 			if (u.slot == t->ctrl_slot)
@@ -974,6 +1021,7 @@ int pg_i3_client(struct pg_i3_env *e)
 	t->p.udp_counters_64bit = (uint8_t)o->udp_counters_64bit;
 	t->p.omit = (int32_t)o->omit;
 	t->p.mss = (int32_t)o->mss;
+	t->p.window = o->window;
 	if (o->cc)
 		snprintf(t->p.congestion, sizeof(t->p.congestion), "%s", o->cc);
 	if (o->udp) {
@@ -1008,7 +1056,6 @@ int pg_i3_client(struct pg_i3_env *e)
 	}
 	t->ctrl_slot = 0;
 	t->intervals = json_array();
-	print_client_header(t);
 	if (e->launch(e->launch_arg)) {
 		fprintf(stderr, "perfgen: cannot start the dataplane lcore\n");
 		goto out;
@@ -1589,15 +1636,23 @@ int pg_i3_server(struct pg_i3_env *e)
 
 		if (st > nstop) {
 			nstop = st;
+			/* SERVER_TERMINATE first, then the streams close in order (a client
+			 * writing into a reset stream would report that instead) */
 			for (k = 0; k < MAX_TESTS; k++)
 				if (sv->tests[k]) {
+					char m[96];
+
+					snprintf(m, sizeof(m), "interrupted in state %d (phase %d, %u/%u streams)",
+						 pg_iperf3_ctrl_state(sv->tests[k]->c), sv->tests[k]->phase,
+						 sv->tests[k]->ns, sv->tests[k]->nb_expected);
+					srv_log(sv, sv->tests[k], m);
 					pg_iperf3_ctrl_terminate(sv->tests[k]->c);
 					flush_ctrl(sv->tests[k]);
 				}
 			sleep_ms(50);
 			for (k = 0; k < MAX_TESTS; k++)
 				if (sv->tests[k])
-					test_close(sv, k, 1);
+					test_close(sv, k, 0);
 			break;
 		}
 		if (atomic_load(&e->lc->done)) {
@@ -1615,7 +1670,7 @@ int pg_i3_server(struct pg_i3_env *e)
 			break;
 		sleep_ms(1);
 	}
-	sleep_ms(100); /* let the lcore send the last FINs */
+	sleep_ms(300); /* let the lcore send the last FINs and see them answered */
 	if (sv->n_busy + sv->n_bad_cookie + sv->n_vanished + sv->n_protocol + sv->n_idle + sv->n_early_close)
 		fprintf(stderr, "perfgen: iperf3 server: %u tests; refused busy %" PRIu64 ", bad cookie %" PRIu64
 			", vanished %" PRIu64 ", protocol errors %" PRIu64 ", silent %" PRIu64 ", closed early %" PRIu64 "\n",

@@ -1246,6 +1246,13 @@ int main(int argc, char **argv)
 	 * -u); -p narrows it to one: 5001 = iperf2, anything else iperf3. */
 	if (r.o.server && !r.o.wire_set && r.o.port == PG_IPERF2_PORT)
 		r.o.wire = "iperf2";
+	if (!strcmp(r.o.wire, "iperf2") && (r.o.reverse || r.o.bidir || r.o.omit || r.o.mss ||
+					   r.o.get_server_output || r.o.udp_counters_64bit || r.o.window))
+		return fail("%s", "-R, --bidir, -O, -M, -w, --get-server-output and --udp-counters-64bit are iperf3 options: drop --wire iperf2");
+	if (!strcmp(r.o.wire, "iperf3") && r.o.trip_times)
+		return fail("%s", "--trip-times is an iperf2 option (iperf3 has no trip times): add --wire iperf2");
+	if (!strcmp(r.o.wire, "iperf3") && r.o.client && r.o.udp && r.o.cc)
+		return fail("%s", "-C applies to TCP tests (drop -u)");
 	/* pure generation has no peer to hold an iperf3 control connection: iperf2 framing */
 	if (r.o.no_peer && !r.o.wire_set)
 		r.o.wire = "iperf2";
@@ -1265,6 +1272,11 @@ int main(int argc, char **argv)
 	rc = setup_lcores(&r);
 	if (rc)
 		goto out;
+	if (!strcmp(r.o.wire, "iperf3") && r.nb_dp != 1) {
+		rc = fail("--wire iperf3: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
+			  r.lcore_str, r.nb_dp);
+		goto out;
+	}
 	rc = pg_tsc_calibrate(&r.tsc, 200);
 	if (rc) {
 		rc = fail("TSC calibration failed (%s): perfgen needs an invariant TSC", strerror(-rc));

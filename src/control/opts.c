@@ -37,6 +37,7 @@ static const struct opt_def defs[] = {
 	{ "port", 'p', K_U32, F(port), 1, 65535, "PORT", "server port (default 5201 for iperf3, 5001 for iperf2; a server without -p answers both)" },
 	{ "reverse", 'R', K_FLAG, F(reverse), 0, 0, NULL, "iperf3: the server sends, the client receives" },
 	{ "bidir", 0, K_FLAG, F(bidir), 0, 0, NULL, "iperf3: both directions at once (-P streams each way)" },
+	{ "window", 'w', K_SIZE, F(window), 1, 1073741824.0, "BYTES", "iperf3: socket buffer size the client asks the server for (K/M, 1024-based)" },
 	{ "omit", 'O', K_U32, F(omit), 0, 86400, "SEC", "iperf3: leave the first SEC seconds out of the results" },
 	{ "set-mss", 'M', K_U32, F(mss), 0, 9216, "BYTES", "iperf3: MSS the client asks the server to use" },
 	{ "get-server-output", 0, K_FLAG, F(get_server_output), 0, 0, NULL, "iperf3: print the server's report of the test too" },

@@ -63,6 +63,7 @@ struct pg_opts {
 	/* iperf3 */
 	int reverse, bidir, get_server_output, udp_counters_64bit;
 	uint32_t omit, mss, max_clients;
+	uint64_t window;    /* -w */
 	uint32_t resolve_ms;
 	int help, version;
 };

@@ -65,6 +65,7 @@ enum pg_i3_down_type {
 	PG_I3_DOWN_DENY,        /* server: write 0xff on slot and close it */
 	PG_I3_DOWN_CONTROL,     /* server: slot is a control connection: forward its bytes */
 	PG_I3_DOWN_UDP_LISTEN,  /* server: accept UDP connect datagrams on port for a test */
+	PG_I3_DOWN_OMIT_END,    /* UDP receiver: end of -O (bytes and jitter restart, as 3.12) */
 };
 
 /* What a stream is asked to do (OPEN / ATTACH). */
@@ -72,7 +73,7 @@ struct pg_i3_stream_conf {
 	uint8_t sender;
 	uint8_t udp;
 	uint8_t counters_64bit;
-	uint8_t pad;
+	uint8_t cc;                 /* TCP: 0 = the engine's default, 1 = reno, 2 = cubic (-C) */
 	uint32_t blksize;           /* TCP block / UDP payload length */
 	uint64_t rate;              /* bits/s; 0 = unlimited */
 	uint64_t max_bytes;         /* sender: bytes to send after the cookie; 0 = until STOP */
@@ -114,6 +115,10 @@ struct pg_i3_counters {
 	_Atomic uint64_t rx_ooo;      /* UDP receiver: out of order */
 	_Atomic uint64_t jitter_ns;   /* UDP receiver: jitter */
 	_Atomic uint32_t cwnd, rtt_us;
+	_Atomic uint64_t eng_rx, eng_acked; /* TCP: the engine's own counts (bytes_received,
+				       * bytes_acked), for cross-checking the stream's counters */
+	_Atomic uint64_t ctrl_acked;  /* control: bytes of ours the peer acknowledged (the main
+				       * thread writes at most a send ring's worth beyond it) */
 };
 
 struct pg_lcore;
@@ -123,8 +128,9 @@ struct pg_i3_slot {
 	struct pg_tcp_conn *c;
 	struct pg_lcore *lc;
 	uint8_t kind;                 /* enum pg_i3_kind */
-	uint8_t running, stopped, drained, up_sent, closed_sent;
+	uint8_t running, stopped, drained, up_sent, closed_sent, in_act;
 	uint16_t idx;
+	uint16_t act_pos;             /* index in the lcore's active list */
 	uint32_t gen;
 	struct pg_i3_stream_conf sc;
 	uint64_t limit;               /* TCP sender: bytes released to the engine */
@@ -156,6 +162,8 @@ struct pg_i3_lcore {
 	uint8_t cookie[PG_IPERF3_COOKIE_LEN]; /* client */
 	_Atomic int ended;            /* main: everything is closed, leave the loop */
 	uint16_t next_slot;           /* server: where the next slot search starts */
+	unsigned int nb_act;          /* slots in use, listed in act[] */
+	uint16_t act[PG_I3_CONNS];
 	uint8_t udp_listen;           /* server: a test waits for UDP connect datagrams */
 	uint8_t up_full;              /* a control chunk did not fit: the connection is aborted */
 	_Atomic uint64_t up_overflow, bad_cookie_len, table_full, udp_unknown;

@@ -69,12 +69,35 @@ static int up_post(struct pg_i3_lcore *l, uint8_t type, uint16_t slot, int32_t e
 
 /* --------------------------------------------------------- TCP slots ---- */
 
+/* Slots in use are kept in a dense list so the per-pass loops never walk all 512. */
+static void act_add(struct pg_i3_lcore *l, struct pg_i3_slot *s)
+{
+	if (s->in_act)
+		return;
+	s->in_act = 1;
+	s->act_pos = (uint16_t)l->nb_act;
+	l->act[l->nb_act++] = s->idx;
+}
+
+static void act_del(struct pg_i3_lcore *l, struct pg_i3_slot *s)
+{
+	uint16_t last;
+
+	if (!s->in_act)
+		return;
+	last = l->act[--l->nb_act];
+	l->act[s->act_pos] = last;
+	l->slots[last].act_pos = s->act_pos;
+	s->in_act = 0;
+}
+
 static void slot_free(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 {
 	uint32_t gen = s->gen + 1;
 	uint16_t idx = s->idx;
 	struct pg_lcore *lc = s->lc;
 
+	act_del(l, s);
 	if (s->ctrl_buf >= 0)
 		l->ctrl_used[s->ctrl_buf] = 0;
 	/* the counters stay readable until the slot is handed out again (slot_reset) */
@@ -96,6 +119,9 @@ static void slot_reset_counters(struct pg_i3_slot *s)
 	atomic_store(&s->cnt.jitter_ns, 0);
 	atomic_store(&s->cnt.cwnd, 0);
 	atomic_store(&s->cnt.rtt_us, 0);
+	atomic_store(&s->cnt.ctrl_acked, 0);
+	atomic_store(&s->cnt.eng_rx, 0);
+	atomic_store(&s->cnt.eng_acked, 0);
 }
 
 static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
@@ -109,6 +135,7 @@ static struct pg_i3_slot *slot_alloc(struct pg_i3_lcore *l)
 		if (l->slots[i].kind == PG_I3_FREE && !l->slots[i].c) {
 			l->next_slot = (i + 1) % PG_I3_CONNS;
 			slot_reset_counters(&l->slots[i]);
+			act_add(l, &l->slots[i]);
 			return &l->slots[i];
 		}
 	}
@@ -131,6 +158,8 @@ static void publish_tcp(struct pg_i3_slot *s)
 	atomic_store_explicit(&s->cnt.retrans, ti.retrans_segs, memory_order_relaxed);
 	atomic_store_explicit(&s->cnt.cwnd, ti.cwnd, memory_order_relaxed);
 	atomic_store_explicit(&s->cnt.rtt_us, (uint32_t)(ti.srtt_ns / 1000), memory_order_relaxed);
+	atomic_store_explicit(&s->cnt.eng_rx, ti.bytes_received, memory_order_relaxed);
+	atomic_store_explicit(&s->cnt.eng_acked, ti.bytes_acked, memory_order_relaxed);
 }
 
 static uint64_t lead_of(struct pg_tcp_conn *c)
@@ -173,6 +202,8 @@ static int s_connected(struct pg_tcp_conn *c, void *arg)
 		s->limit = PG_IPERF3_COOKIE_LEN;
 		s->run_off = PG_IPERF3_COOKIE_LEN;
 		pg_tcp_send_limit(c, s->limit);
+		if (!s->sc.sender)
+			pg_tcp_set_rcv_inorder(c, 0); /* a receiver only counts (-R, --bidir) */
 	}
 	return 0;
 }
@@ -211,6 +242,8 @@ static void s_acked(struct pg_tcp_conn *c, void *arg, uint64_t acked)
 
 	(void)c;
 	s->acked = acked;
+	if (s->kind == PG_I3_CTRL)
+		atomic_store_explicit(&s->cnt.ctrl_acked, acked, memory_order_release);
 	if (s->kind != PG_I3_TSTREAM)
 		return;
 	if (!I3(lc)->server && !s->up_sent && acked >= PG_IPERF3_COOKIE_LEN) {
@@ -275,12 +308,16 @@ static void s_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_t 
 			}
 		}
 		s->kind = PG_I3_WAIT;
-		s->rx_total = PG_IPERF3_COOKIE_LEN;
-		/* fall through: bytes behind the cookie go up too (main sorts them out) */
+		s->rx_total = PG_IPERF3_COOKIE_LEN + len;
+		/* bytes behind the cookie go up too (main sorts them out) */
 		if (len)
 			ctrl_bytes(lc, s, p, len);
 		return;
 	case PG_I3_WAIT:
+		/* a data stream's first payload may beat the main thread's ATTACH: counted then */
+		s->rx_total += len;
+		ctrl_bytes(lc, s, p, len);
+		return;
 	case PG_I3_CTRL:
 		ctrl_bytes(lc, s, p, len);
 		return;
@@ -394,8 +431,8 @@ static unsigned int udp_tx(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 	const struct pg_port_ops *ops = lc->port->ops;
 	unsigned int i, total = 0;
 
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 		struct pg_pkt pk[UDP_BURST];
 		unsigned int want = 0, got, k, sent;
 		uint32_t sec = (uint32_t)(now_ns / 1000000000u), usec = (uint32_t)(now_ns % 1000000000u / 1000u);
@@ -503,8 +540,8 @@ static int udp_input(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uin
 	}
 	if (fr.dport != l->port)
 		return 0;
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 		if (s->kind == PG_I3_USTREAM && s->sc.peer_ip == fr.saddr && s->sc.dport == fr.sport) {
 			udp_rx_account(s, &fr, now_ns);
@@ -616,6 +653,7 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 			break;
 		case PG_I3_DOWN_OPEN: /* client */
 			slot_reset_counters(s);
+			act_add(l, s);
 			s->sc = d.u.sc;
 			/* a receiver counts from the start: the peer sends only after
 			 * TEST_RUNNING, which may reach us before this thread's RUN */
@@ -640,7 +678,17 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				s->sc = d.u.sc;
 				s->limit = 0;
 				s->run_off = 0;
+				if (d.u.sc.cc && s->c)
+					pg_tcp_conn_set_cc(s->c, d.u.sc.cc == 1 ? &pg_tcp_cc_reno : &pg_tcp_cc_cubic);
 				s->running = !d.u.sc.sender;
+				if (s->running) {
+					atomic_store_explicit(&s->cnt.bytes, s->rx_total - PG_IPERF3_COOKIE_LEN,
+							      memory_order_relaxed);
+					/* past the cookie a receiver only counts: out-of-order segments
+					 * are taken (and SACKed) instead of dropped */
+					if (s->c)
+						pg_tcp_set_rcv_inorder(s->c, PG_IPERF3_COOKIE_LEN);
+				}
 			} else if (s->kind == PG_I3_USTREAM && d.u.sc.udp) {
 				uint32_t ip = s->sc.peer_ip;
 				uint16_t sp = s->sc.sport, dp = s->sc.dport;
@@ -700,6 +748,13 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				pg_tcp_close(s->c);
 			}
 			break;
+		case PG_I3_DOWN_OMIT_END:
+			if (s->kind == PG_I3_USTREAM && !s->sc.sender) {
+				pg_iperf3_udp_rx_omit_end(&s->urx);
+				atomic_store_explicit(&s->cnt.bytes, 0, memory_order_relaxed);
+				atomic_store_explicit(&s->cnt.jitter_ns, 0, memory_order_relaxed);
+			}
+			break;
 		case PG_I3_DOWN_UDP_LISTEN:
 			l->udp_listen = (uint8_t)(d.len > 255 ? 255 : d.len);
 			break;
@@ -716,8 +771,8 @@ static void udp_connects(struct pg_lcore *lc, uint64_t now)
 	struct pg_i3_lcore *l = I3(lc);
 	unsigned int i;
 
-	for (i = 0; i < PG_I3_CONNS; i++) {
-		struct pg_i3_slot *s = &l->slots[i];
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 		if (s->kind != PG_I3_USTREAM || s->up_sent || now < s->retry_tsc)
 			continue;
@@ -789,6 +844,7 @@ void *pg_i3_lcore_main(void *arg)
 	} else {
 		struct pg_i3_slot *s = &l->slots[0];
 
+		act_add(l, s);
 		make_ctrl(l, s);
 		s->c = pg_tcp_connect(lc->tcp, l->peer_ip, l->peer_mac, l->port, l->ctrl_sport, &slot_ops, s,
 				      pg_clock_now_ns(&lc->clock, now));
@@ -799,8 +855,9 @@ void *pg_i3_lcore_main(void *arg)
 			pg_tcp_attach_sndbuf(s->c, l->ctrl_bufs[s->ctrl_buf], PG_I3_CTRL_SNDBUF);
 		}
 	}
-	while (!atomic_load_explicit(lc->stop, memory_order_relaxed) &&
-	       !atomic_load_explicit(&l->ended, memory_order_relaxed)) {
+	/* Ctrl-C is the main thread's to handle (TERMINATE messages, closing in order); it
+	 * sets ended when everything is out */
+	while (!atomic_load_explicit(&l->ended, memory_order_relaxed)) {
 		uint64_t now_ns;
 		unsigned int work = 0;
 
@@ -834,9 +891,9 @@ void *pg_i3_lcore_main(void *arg)
 			work += n;
 		}
 		work += commands(lc, now, now_ns);
-		for (i = 0; i < PG_I3_CONNS; i++)
-			if (l->slots[i].wpend_len)
-				ctrl_flush(&l->slots[i]);
+		for (i = 0; i < l->nb_act; i++)
+			if (l->slots[l->act[i]].wpend_len)
+				ctrl_flush(&l->slots[l->act[i]]);
 		if (!l->server)
 			udp_connects(lc, now);
 		work += udp_tx(lc, now, now_ns);
@@ -848,12 +905,14 @@ void *pg_i3_lcore_main(void *arg)
 
 			if (lc->sflows)
 				pg_udp_server_tick(lc, now);
-			for (i = 0; i < PG_I3_CONNS; i++) {
-				struct pg_i3_slot *s = &l->slots[i];
+			for (i = 0; i < l->nb_act; i++) {
+				struct pg_i3_slot *s = &l->slots[l->act[i]];
 
 				if (s->kind == PG_I3_TSTREAM)
 					publish_tcp(s);
-				else if (s->kind == PG_I3_PENDING && s->c && now - s->accept_tsc > silent) {
+				else if (s->kind == PG_I3_PENDING && s->c && now > s->accept_tsc &&
+					 now - s->accept_tsc > silent) {
+					/* (accepted after this pass read the clock: not yet due) */
 					struct pg_i3_up u;
 
 					memset(&u, 0, sizeof(u));
@@ -877,10 +936,12 @@ void *pg_i3_lcore_main(void *arg)
 
 			if (dl != UINT64_MAX)
 				sl = dl > now_ns ? (dl - now_ns < sl ? dl - now_ns : sl) : 0;
-			for (i = 0; i < PG_I3_CONNS; i++)
-				if (l->slots[i].kind == PG_I3_USTREAM && l->slots[i].sc.sender &&
-				    l->slots[i].running && !l->slots[i].stopped)
+			for (i = 0; i < l->nb_act; i++) {
+				const struct pg_i3_slot *s = &l->slots[l->act[i]];
+
+				if (s->kind == PG_I3_USTREAM && s->sc.sender && s->running && !s->stopped)
 					sl = 0;
+			}
 			pg_backoff_idle(&bo, lc->idle, sl, &lc->stats);
 		}
 	}

@@ -24,6 +24,22 @@ expect_err "exactly one" --dev vA -u
 expect_err "cubic or reno" --dev vA -c "$IP_B" -C vegas
 expect_err "MTU" --dev vA -c "$IP_B" -u -l 9000
 expect_err "xdp-mode" --dev vA -c "$IP_B" -u --xdp-mode turbo
+expect_err "iperf3 options" --dev vA -c "$IP_B" -R
+# iperf3 (the default wire)
+expect_err3() { # expect_err3 PATTERN ARGS...
+	local pat=$1; shift
+	ip netns exec "$NS_A" "$PERFGEN" "$@" > "$PG_TMP/e.txt" 2>&1
+	local rc=$?
+	echo "perfgen $* -> rc $rc: $(cat "$PG_TMP/e.txt")"
+	[ $rc -ne 0 ] || die "exit 0 for: $*"
+	[ "$(wc -l < "$PG_TMP/e.txt")" -eq 1 ] || die "not a one-line error for: $*"
+	grep -qi -- "$pat" "$PG_TMP/e.txt" || die "error for '$*' does not mention '$pat'"
+}
+expect_err3 "exclusive" --dev vA -c "$IP_B" -R --bidir
+expect_err3 "iperf2 option" --dev vA -c "$IP_B" -u --trip-times
+expect_err3 "one dataplane lcore" --dev vA -c "$IP_B" --lcores 0,0,1
+expect_err3 "refused" --dev vA -c "$IP_B" -t 1
+expect_err3 "MTU" --dev vA -c "$IP_B" -u -l 9000
 # latency options: no ptp4l at the path, PTP without trip times, bad histogram specs, unwritable files
 expect_err "no such file" --dev vA -s -u --ptp "$PG_TMP/no-ptp4l-here"
 printf '' | ip netns exec "$NS_A" python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); import time; time.sleep(5)" "$PG_TMP/mute.sock" &

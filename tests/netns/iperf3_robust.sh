@@ -8,7 +8,7 @@
 command -v iperf3 >/dev/null || skip "iperf3 (3.12) not installed: run scripts/setup.sh"
 pg_ns_pair 84
 pg_port_args "$NS_B" vB "$IP_B"
-pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -J > "$PG_TMP/s.json" 2> "$PG_TMP/s.err"
+pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -J --max-clients 3 > "$PG_TMP/s.json" 2> "$PG_TMP/s.err"
 S=$!
 pg_wait_server $S || { cat "$PG_TMP/s.err"; die "perfgen server did not start"; }
 
@@ -95,6 +95,17 @@ print("unknown keys: state", st)
 assert st == 10, f"unknown keys refused (state {st})"
 s.close()
 
+# --max-clients 3: a fourth control connection gets iperf3's busy answer, 0xff, unread
+busy = [start() for _ in range(3)]
+b = conn()
+b.sendall(cookie())
+got = closed_or_error(b)
+print("fourth client answered", got.hex())
+assert got == b"\xff", got
+for x in busy:
+    x.close()
+time.sleep(0.5)
+
 # a client that never sends anything (not even its cookie), and one that stops after it
 q = conn()
 q2 = start()
@@ -108,8 +119,10 @@ PY
 ip netns exec "$NS_A" timeout 30 iperf3 -c "$IP_B" -t 1 -J > "$PG_TMP/c.json" 2>&1 || { cat "$PG_TMP/c.json"; die "iperf3 after the bad clients failed"; }
 sleep 0.5
 kill -INT $S
-for _ in $(seq 1 50); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
+wait $S
+src=$?
 cat "$PG_TMP/s.err"
+[ $src -eq 0 ] || die "perfgen -s exited $src after Ctrl-C"
 python3 - "$PG_TMP/c.json" "$PG_TMP/s.err" <<'PY' || die "robustness check"
 import json, re, sys
 c = json.load(open(sys.argv[1])); err = open(sys.argv[2]).read()
@@ -117,9 +130,10 @@ assert "error" not in c, c.get("error")
 print("real iperf3 afterwards: sent", c["end"]["sum_sent"]["bytes"], "server counted", c["end"]["sum_received"]["bytes"])
 assert c["end"]["sum_sent"]["bytes"] == c["end"]["sum_received"]["bytes"] > 0
 lines = [l for l in err.splitlines() if re.search(r"iperf3 server: [\d.]+ port \d+: ", l)]
-# eight bad connections: the killed iperf3, the wrong-cookie stream and its test's control
-# connection, 4 GiB, invalid JSON, unknown keys (then closed), silent, silent after cookie
-assert len(lines) == 8, f"{len(lines)} log lines for 8 bad connections"
+# twelve bad connections: the killed iperf3, the wrong-cookie stream and its test's control
+# connection, 4 GiB, invalid JSON, unknown keys (then closed), three closed after
+# PARAM_EXCHANGE, the busy fourth, silent, silent after its cookie
+assert len(lines) == 12, f"{len(lines)} log lines for 12 bad connections"
 def seen(pat, what):
     assert re.search(pat, err), f"{what}: not logged"
 seen(r"unexpectedly closed the connection", "vanished client")
@@ -127,12 +141,13 @@ seen(r"wrong cookie or not expected|malformed cookie", "wrong cookie")
 seen(r"unable to receive parameters from client: bad JSON", "invalid JSON")
 seen(r"after PARAM_EXCHANGE|params", "4 GiB params")
 seen(r"connection sent nothing within", "silent client")
+seen(r"busy \(--max-clients reached\)", "busy server")
 seen(r"no parameters within", "client silent after its cookie")
 m = re.search(r"refused busy (\d+), bad cookie (\d+), vanished (\d+), protocol errors (\d+), silent (\d+)", err)
 assert m, "no counters line"
 busy, bad, van, proto, silent = map(int, m.groups())
 print(f"counters: bad cookie {bad}, vanished {van}, protocol errors {proto}, silent {silent}")
-assert bad >= 1 and van >= 1 and proto >= 2 and silent >= 2
+assert busy == 1 and bad >= 1 and van >= 1 and proto >= 2 and silent >= 2
 m = re.search(r"(\d+) connection slots in use at exit", err)
 assert m and int(m.group(1)) == 0, "connection slots leaked"
 PY
