@@ -42,14 +42,22 @@
 
 struct frame {
 	uint64_t due_ns;
+	uint64_t arr_real_ns; /* the kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME) */
 	uint64_t order; /* arrival order: equal due times leave first-in first-out */
 	int out;        /* index of the socket to send on */
 	uint32_t len;
 	unsigned char *data;
 };
 
+#define HOLD_SAMPLES 65536
+
+/* hold: how long each forwarded frame was in the box, kernel receive to send (ns), the
+ * delay actually applied (the asked-for one plus the box's own lateness); a test compares
+ * what it measures with this */
 struct dir_stats {
 	uint64_t rx, fwd, lost, dup, reord, txerr, overflow;
+	uint32_t nhold;
+	uint64_t *hold;
 };
 
 struct impair {
@@ -70,6 +78,19 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	atomic_store(&stop, 1);
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static uint64_t now_ns(void)
@@ -177,6 +198,7 @@ static int open_if(const char *ifname)
 		close(fd);
 		return -1;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
 	struct sockaddr_ll sll = {
@@ -194,10 +216,17 @@ static int open_if(const char *ifname)
 
 static void transmit(struct impair *im, struct frame *f, int from)
 {
-	if (send(im->fd[f->out], f->data, f->len, 0) == (ssize_t)f->len)
-		im->st[from].fwd++;
-	else
-		im->st[from].txerr++;
+	struct dir_stats *st = &im->st[from];
+
+	if (send(im->fd[f->out], f->data, f->len, 0) == (ssize_t)f->len) {
+		st->fwd++;
+		if (st->hold && st->nhold < HOLD_SAMPLES) {
+			uint64_t t = real_ns();
+			st->hold[st->nhold++] = t > f->arr_real_ns ? t - f->arr_real_ns : 0;
+		}
+	} else {
+		st->txerr++;
+	}
 }
 
 static void flush_due(struct impair *im, uint64_t now)
@@ -210,13 +239,14 @@ static void flush_due(struct impair *im, uint64_t now)
 }
 
 static void enqueue(struct impair *im, int from, const unsigned char *buf, uint32_t len,
-		    uint64_t due)
+		    uint64_t due, uint64_t arr_real)
 {
 	if (im->n >= MAX_PENDING) {
 		im->st[from].overflow++;
 		return;
 	}
-	struct frame f = { .due_ns = due, .order = im->order++, .out = !from, .len = len };
+	struct frame f = { .due_ns = due, .arr_real_ns = arr_real, .order = im->order++, .out = !from,
+			   .len = len };
 	f.data = malloc(len);
 	if (f.data == NULL) {
 		im->st[from].overflow++;
@@ -229,12 +259,25 @@ static void enqueue(struct impair *im, int from, const unsigned char *buf, uint3
 static void receive(struct impair *im, int from, unsigned char *buf)
 {
 	for (int burst = 0; burst < 64; burst++) {
-		ssize_t len = recv(im->fd[from], buf, MAX_FRAME, MSG_DONTWAIT | MSG_TRUNC);
+		char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+		struct iovec iov = { .iov_base = buf, .iov_len = MAX_FRAME };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t len = recvmsg(im->fd[from], &mh, MSG_DONTWAIT | MSG_TRUNC);
 		if (len < 0)
 			return;
 		if ((size_t)len > MAX_FRAME || (size_t)len <= sizeof(struct virtio_net_hdr))
 			continue;
 		uint64_t now = now_ns();
+		uint64_t arr_real = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+				struct timespec ts;
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				arr_real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			}
+		if (!arr_real)
+			arr_real = real_ns();
 		struct dir_stats *st = &im->st[from];
 		st->rx++;
 		if (chance(im, im->loss_thr)) {
@@ -253,7 +296,7 @@ static void receive(struct impair *im, int from, unsigned char *buf)
 				st->reord++;
 				d = 0;
 			}
-			enqueue(im, from, buf, (uint32_t)len, now + d);
+			enqueue(im, from, buf, (uint32_t)len, now + d, arr_real);
 		}
 	}
 }
@@ -329,7 +372,9 @@ int main(int argc, char **argv)
 
 	unsigned char *buf = malloc(MAX_FRAME);
 	im.heap = calloc(MAX_PENDING, sizeof(*im.heap));
-	if (buf == NULL || im.heap == NULL) {
+	im.st[0].hold = calloc(HOLD_SAMPLES, sizeof(uint64_t));
+	im.st[1].hold = calloc(HOLD_SAMPLES, sizeof(uint64_t));
+	if (buf == NULL || im.heap == NULL || !im.st[0].hold || !im.st[1].hold) {
 		fprintf(stderr, "impair: out of memory\n");
 		goto out;
 	}
@@ -372,13 +417,18 @@ int main(int argc, char **argv)
 	}
 
 	for (int i = 0; i < 2; i++) {
-		const struct dir_stats *s = &im.st[i];
+		struct dir_stats *s = &im.st[i];
+		double p50 = 0;
+		if (s->nhold) {
+			qsort(s->hold, s->nhold, sizeof(s->hold[0]), cmp_u64);
+			p50 = (double)s->hold[s->nhold / 2] / 1e3;
+		}
 		printf("impair: %s->%s rx %llu fwd %llu lost %llu dup %llu reord %llu txerr %llu "
-		       "overflow %llu pending %zu\n",
+		       "overflow %llu pending %zu hold_p50_us %.1f\n",
 		       im.name[i], im.name[!i], (unsigned long long)s->rx,
 		       (unsigned long long)s->fwd, (unsigned long long)s->lost,
 		       (unsigned long long)s->dup, (unsigned long long)s->reord,
-		       (unsigned long long)s->txerr, (unsigned long long)s->overflow, im.n);
+		       (unsigned long long)s->txerr, (unsigned long long)s->overflow, im.n, p50);
 	}
 	rc = 0;
 out:
@@ -388,6 +438,8 @@ out:
 	while (im.heap != NULL && im.n > 0)
 		free(heap_pop(&im).data);
 	free(im.heap);
+	free(im.st[0].hold);
+	free(im.st[1].hold);
 	free(buf);
 	return rc;
 }

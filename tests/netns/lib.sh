@@ -214,7 +214,8 @@ pg_impair_stop() {
 }
 
 # pg_impair_count DIR FIELD: a counter from the stopped forwarder's log, DIR = a (frames
-# from A, i.e. A->B) or b; FIELD = rx|fwd|lost|dup|reord|txerr|overflow.
+# from A, i.e. A->B) or b; FIELD = rx|fwd|lost|dup|reord|txerr|overflow|hold_p50_us (the
+# median delay it actually applied, kernel receive to send).
 pg_impair_count() {
 	local line
 	line=$(grep 'impair: m'"${1^^}"'->' "$PG_IMPAIR_LOG")
