@@ -106,21 +106,28 @@ iperf2)
 	# CSV: ...,interval,bytes,bits/s[,jitter,lost,total,...]
 	csv() { sed -n "${2:-1}p" "$1" | cut -d, -f"$3"; }
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -t 1 -y C >"$FW_TMP/t.csv" 2>"$FW_TMP/t.err" || die "iperf TCP failed: $(cat "$FW_TMP/t.err")"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -t 1 -y C >"$FW_TMP/t.csv" 2>"$FW_TMP/t.err" || die "iperf TCP failed: $(cat "$FW_TMP/t.err")"
 	fw_wait_log "iperf2 tcp rx" "$n0"
 	cb=$(csv "$FW_TMP/t.csv" 1 8)
 	[ "$(fw_log_field "iperf2 tcp rx" bytes)" = "$cb" ] || die "iperf2 TCP: client wrote $cb, firmware read $(fw_log_field "iperf2 tcp rx" bytes)"
 	ok "iperf2 TCP: $cb bytes both ends ($(( $(csv "$FW_TMP/t.csv" 1 9) / 1000000 )) Mbit/s)"
 
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -t 1 -R -y C >"$FW_TMP/r.csv" 2>"$FW_TMP/r.err" || die "iperf -R failed: $(cat "$FW_TMP/r.err")"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -t 1 -R -y C >"$FW_TMP/r.csv" 2>"$FW_TMP/r.err" || die "iperf -R failed: $(cat "$FW_TMP/r.err")"
 	fw_wait_log "iperf2 tcp tx" "$n0"
 	cb=$(csv "$FW_TMP/r.csv" 1 8)
 	[ "$(fw_log_field "iperf2 tcp tx" bytes)" = "$cb" ] || die "iperf2 -R: firmware sent $(fw_log_field "iperf2 tcp tx" bytes), client read $cb"
 	ok "iperf2 -R: $cb bytes both ends ($(( $(csv "$FW_TMP/r.csv" 1 9) / 1000000 )) Mbit/s)"
 
-	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -t 1 --full-duplex -y C >"$FW_TMP/f.csv" 2>"$FW_TMP/f.err" || die "iperf --full-duplex failed: $(cat "$FW_TMP/f.err")"
+	# iperf 2.1.8's --full-duplex client now and then never finishes when the two CPUs are
+	# saturated (seen once in a full-suite run, never alone): a second try says whether the
+	# firmware is at fault, and the first failure is shown
+	for try in 1 2; do
+		n0=$(fw_log_lines)
+		fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -t 1 --full-duplex -y C >"$FW_TMP/f.csv" 2>"$FW_TMP/f.err" && break
+		[ $try = 2 ] && die "iperf --full-duplex failed twice: $(cat "$FW_TMP/f.err")"
+		echo "note: iperf --full-duplex did not finish within 30 s; once more"
+	done
 	fw_wait_log "iperf2 tcp rx" "$n0"
 	# the sending line names the client's address first; the receiving one has no peer (::)
 	up=$(grep "^[0-9]*,$FW_HOST_IP," "$FW_TMP/f.csv" | head -1 | cut -d, -f8)
@@ -131,7 +138,7 @@ iperf2)
 
 	# -r (tradeoff): after the forward test the firmware connects back to the client's port
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -t 1 -r -y C >"$FW_TMP/d.csv" 2>"$FW_TMP/d.err" || die "iperf -r failed: $(cat "$FW_TMP/d.err")"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -t 1 -r -y C >"$FW_TMP/d.csv" 2>"$FW_TMP/d.err" || die "iperf -r failed: $(cat "$FW_TMP/d.err")"
 	fw_wait_log "iperf2 tcp tx" "$n0"
 	up=$(grep "^[0-9]*,$FW_HOST_IP," "$FW_TMP/d.csv" | head -1 | cut -d, -f8)
 	down=$(grep "^[0-9]*,$FW_IP," "$FW_TMP/d.csv" | head -1 | cut -d, -f8)
@@ -141,14 +148,14 @@ iperf2)
 
 	# UDP -R: the firmware paces datagrams from 5001 and ends with one negative-sequence FIN
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -u -b 4M -t 1 -R >"$FW_TMP/ur.txt" 2>&1 || die "iperf -u -R failed: $(tail -3 "$FW_TMP/ur.txt")"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -u -b 4M -t 1 -R >"$FW_TMP/ur.txt" 2>&1 || die "iperf -u -R failed: $(tail -3 "$FW_TMP/ur.txt")"
 	fw_wait_log "iperf2 udp tx" "$n0"
 	sent=$(fw_log_field "iperf2 udp tx" packets)
 	grep -q " 0/$((sent + 1)) " "$FW_TMP/ur.txt" || die "iperf -u -R: client line is not 0/$((sent + 1)): $(tail -2 "$FW_TMP/ur.txt")"
 	ok "iperf2 UDP -R: $sent datagrams + FIN, client counts 0/$((sent + 1))"
 
 	n0=$(fw_log_lines)
-	fw_exec iperf -c "$FW_IP" -u -b 10M -t 1 -e >"$FW_TMP/u.txt" 2>&1 || die "iperf UDP failed: $(tail -3 "$FW_TMP/u.txt")"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -u -b 10M -t 1 -e >"$FW_TMP/u.txt" 2>&1 || die "iperf UDP failed: $(tail -3 "$FW_TMP/u.txt")"
 	grep -q "Server Report" "$FW_TMP/u.txt" || die "iperf UDP: no server report: $(cat "$FW_TMP/u.txt")"
 	grep -q "did not receive ack" "$FW_TMP/u.txt" && die "iperf UDP: client got no AckFIN"
 	fw_wait_log "iperf2 udp rx" "$n0"
@@ -197,7 +204,7 @@ PY
 	kill -0 "$FW_BG" 2>/dev/null || die "firmware died on bad input"
 	fw_exec iperf3 -c "$FW_IP" -t 1 -J >"$FW_TMP/after.json" || die "iperf3 after bad input failed: $(head -c 300 "$FW_TMP/after.json")"
 	[ "$(fw_json "$FW_TMP/after.json" "'error' in d")" = False ] || die "iperf3 after bad input: $(fw_json "$FW_TMP/after.json" "d['error']")"
-	fw_exec iperf -c "$FW_IP" -u -b 5M -t 1 -e >"$FW_TMP/after.txt" 2>&1 || die "iperf UDP after bad input failed"
+	fw_exec timeout -s KILL 30 iperf -c "$FW_IP" -u -b 5M -t 1 -e >"$FW_TMP/after.txt" 2>&1 || die "iperf UDP after bad input failed"
 	grep -q "Server Report" "$FW_TMP/after.txt" || die "no server report after bad input"
 	ok "bad input on 5001/5201 (TCP and UDP) dropped; iperf3 and iperf2 still served"
 	;;
