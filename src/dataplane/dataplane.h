@@ -225,6 +225,8 @@ void pg_tcp_iperf2_server_poll(struct pg_lcore *lc, uint64_t now_ns, int tick);
  */
 int pg_tcp_lcore_init(struct pg_lcore *lc, unsigned int max_conns, const char *cc);
 void pg_tcp_lcore_free(struct pg_lcore *lc);
+/* Sends what the lcore's TCP engine has ready; returns frames sent (tx_full counts refusals). */
+unsigned int pg_tcp_tx_pump(struct pg_lcore *lc, uint64_t now_ns);
 
 /*
  * Prepares a client flow: frame template, checksums, pacing (rate in bits/s or pps),

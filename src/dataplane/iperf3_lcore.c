@@ -783,39 +783,6 @@ static void udp_connects(struct pg_lcore *lc, uint64_t now)
 
 /* ----------------------------------------------------------------- loop ---- */
 
-static unsigned int tx_pump(struct pg_lcore *lc, uint64_t now_ns)
-{
-	const struct pg_port_ops *ops = lc->port->ops;
-	struct pg_pkt pk[PG_PORT_BURST];
-	struct pg_tcp_txbuf tb[PG_PORT_BURST];
-	unsigned int got, n, sent, i, total = 0;
-
-	do {
-		got = ops->tx_alloc(lc->q, pk, PG_PORT_BURST);
-		if (!got)
-			break;
-		for (i = 0; i < got; i++) {
-			tb[i].buf = pk[i].data;
-			tb[i].cap = (uint16_t)(lc->port->info.frame_size > 65535 ? 65535 : lc->port->info.frame_size);
-			tb[i].len = 0;
-		}
-		n = pg_tcp_output(lc->tcp, now_ns, tb, got);
-		for (i = 0; i < n; i++)
-			pk[i].len = tb[i].len;
-		sent = n ? ops->tx_burst(lc->q, pk, n) : 0;
-		if (lc->cap)
-			for (i = 0; i < sent; i++)
-				pg_capture_frame(lc->cap, lc->idx, pk[i].data, pk[i].len, now_ns,
-						 PG_PCAPNG_DIR_OUT);
-		if (sent < got)
-			ops->tx_free(lc->q, &pk[sent], got - sent);
-		if (sent < n)
-			atomic_fetch_add_explicit(&lc->stats.tx_full, n - sent, memory_order_relaxed);
-		total += sent;
-	} while (n == got && sent == n);
-	return total;
-}
-
 void *pg_i3_lcore_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
@@ -899,7 +866,7 @@ void *pg_i3_lcore_main(void *arg)
 		work += udp_tx(lc, now, now_ns);
 		if (lc->tflows && l->server)
 			pg_tcp_iperf2_server_poll(lc, now_ns, now >= next_tick);
-		work += tx_pump(lc, now_ns);
+		work += pg_tcp_tx_pump(lc, now_ns);
 		if (now >= next_tick) {
 			uint64_t silent = pg_ns_to_tsc(tsc, PG_I3_PENDING_NS);
 

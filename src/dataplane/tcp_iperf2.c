@@ -569,7 +569,8 @@ static int redirect_tcp(struct pg_lcore *lc, const struct pg_pkt *pkt)
 	return 1;
 }
 
-static unsigned int tx_pump(struct pg_lcore *lc, uint64_t now_ns)
+/* What the lcore's TCP engine has to send, in bursts of TX frames (both TCP loops). */
+unsigned int pg_tcp_tx_pump(struct pg_lcore *lc, uint64_t now_ns)
 {
 	const struct pg_port_ops *ops = lc->port->ops;
 	struct pg_pkt pk[PG_PORT_BURST];
@@ -708,7 +709,7 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 			}
 		}
 
-		work += tx_pump(lc, now_ns);
+		work += pg_tcp_tx_pump(lc, now_ns);
 
 		if (now >= next_tick) {
 			unsigned int nb = server ? PG_SERVER_SLOTS : lc->nb_cflows;
