@@ -1257,6 +1257,17 @@ static int srv_new_test(struct server *sv, const struct pg_i3_up *u, uint64_t no
 	return k;
 }
 
+/* srv_log for a connection that belongs to no test yet (named by its peer). */
+static void peer_log(struct server *sv, const struct pg_i3_up *u, const char *what)
+{
+	struct test tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.peer_ip = u->peer_ip;
+	tmp.peer_port = u->peer_port;
+	srv_log(sv, &tmp, what);
+}
+
 static void deny(struct server *sv, unsigned int slot)
 {
 	struct pg_i3_down d;
@@ -1342,22 +1353,12 @@ static void srv_up(struct server *sv, uint64_t now)
 			if (k >= 0) {
 				srv_stream(sv, k, &u, u.data);
 			} else if (!pg_iperf3_cookie_valid(u.data)) {
-				struct test tmp;
-
-				memset(&tmp, 0, sizeof(tmp));
-				tmp.peer_ip = u.peer_ip;
-				tmp.peer_port = u.peer_port;
 				sv->n_bad_cookie++;
-				srv_log(sv, &tmp, "connection opened with a malformed cookie: denied");
+				peer_log(sv, &u, "connection opened with a malformed cookie: denied");
 				deny(sv, u.slot);
 			} else if (sv->active >= e->o->max_clients) {
-				struct test tmp;
-
-				memset(&tmp, 0, sizeof(tmp));
-				tmp.peer_ip = u.peer_ip;
-				tmp.peer_port = u.peer_port;
 				sv->n_busy++;
-				srv_log(sv, &tmp, "busy (--max-clients reached): denied");
+				peer_log(sv, &u, "busy (--max-clients reached): denied");
 				deny(sv, u.slot);
 			} else if (srv_new_test(sv, &u, now) < 0) {
 				sv->n_busy++;
@@ -1370,16 +1371,10 @@ static void srv_up(struct server *sv, uint64_t now)
 				fflush(e->out);
 			}
 			break;
-		case PG_I3_UP_SILENT: {
-			struct test tmp;
-
-			memset(&tmp, 0, sizeof(tmp));
-			tmp.peer_ip = u.peer_ip;
-			tmp.peer_port = u.peer_port;
+		case PG_I3_UP_SILENT:
 			sv->n_idle++;
-			srv_log(sv, &tmp, "connection sent nothing within 5 s: dropped");
+			peer_log(sv, &u, "connection sent nothing within 5 s: dropped");
 			break;
-		}
 		case PG_I3_UP_UDP_NEW:
 			k = find_udp_waiting(sv);
 			if (k >= 0) {
