@@ -239,28 +239,38 @@ static double cpu_now_pct(const struct test *t, double *user, double *sys)
 	return *user + *sys;
 }
 
+/*
+ * iperf3's adaptive units (units.c): divide by the base until under it, then print four
+ * places: "0.00", "5.00", "40.3", "589" - so perfgen's lines read like iperf3 3.12's.
+ */
+static void fmt_unit(char *b, size_t n, double v, double base, const char *const units[5])
+{
+	int i = 0;
+
+	while (v >= base && i < 4) {
+		v /= base;
+		i++;
+	}
+	if (v < 9.995)
+		snprintf(b, n, "%4.2f %s", v, units[i]);
+	else if (v < 99.95)
+		snprintf(b, n, "%4.1f %s", v, units[i]);
+	else
+		snprintf(b, n, "%4.0f %s", v, units[i]);
+}
+
 static void fmt_bytes(char *b, size_t n, double v)
 {
-	if (v >= 1024.0 * 1024 * 1024)
-		snprintf(b, n, "%.2f GBytes", v / (1024.0 * 1024 * 1024));
-	else if (v >= 1024.0 * 1024)
-		snprintf(b, n, "%.2f MBytes", v / (1024.0 * 1024));
-	else if (v >= 1024.0)
-		snprintf(b, n, "%.2f KBytes", v / 1024.0);
-	else
-		snprintf(b, n, "%.0f Bytes", v);
+	static const char *const u[5] = { "Bytes", "KBytes", "MBytes", "GBytes", "TBytes" };
+
+	fmt_unit(b, n, v, 1024.0, u);
 }
 
 static void fmt_bits(char *b, size_t n, double v)
 {
-	if (v >= 1e9)
-		snprintf(b, n, "%.2f Gbits/sec", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(b, n, "%.2f Mbits/sec", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(b, n, "%.2f Kbits/sec", v / 1e3);
-	else
-		snprintf(b, n, "%.0f bits/sec", v);
+	static const char *const u[5] = { "bits/sec", "Kbits/sec", "Mbits/sec", "Gbits/sec", "Tbits/sec" };
+
+	fmt_unit(b, n, v, 1000.0, u);
 }
 
 static json_t *jnum(double v)
