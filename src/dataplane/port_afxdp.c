@@ -51,6 +51,7 @@ struct pg_port_queue {
 	uint32_t tx_outstanding;   /* submitted, not yet completed */
 	uint64_t *free_tx;         /* TX frame addresses ready for use */
 	uint64_t rx_kicks, tx_kicks;
+	uint8_t tx_unsent;         /* the last kick left descriptors in the TX ring: kick again */
 	uint32_t rx_empty;
 	uint64_t tai_off_ns;       /* CLOCK_TAI - CLOCK_REALTIME, for the XDP RX stamps */
 	_Atomic uint64_t rx_no_ts; /* frames that came without the program's stamp */
@@ -76,9 +77,26 @@ static uint64_t tai_offset_ns(void)
 	return (uint64_t)tx.tai * 1000000000ull;
 }
 
+/*
+ * Copy mode transmits inside the kick (sendto); a kick that meets a busy kernel (EAGAIN:
+ * completion ring or device queue momentarily full) leaves descriptors in the TX ring. They
+ * must not wait for the next tx_burst, which for a slowly paced stream is a packet interval
+ * later (a stamped datagram would then leave milliseconds after its timestamp): remember it,
+ * and kick again from the next poll of the queue.
+ */
+static void tx_kick(struct pg_port_queue *q)
+{
+	q->tx_kicks++;
+	sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	q->tx_unsent = __atomic_load_n(q->tx.consumer, __ATOMIC_ACQUIRE) != q->tx.cached_prod;
+}
+
 static unsigned int afxdp_rx_burst(struct pg_port_queue *q, struct pg_pkt *pkts, unsigned int n)
 {
 	uint32_t idx = 0, i, got;
+
+	if (q->tx_unsent)
+		tx_kick(q);
 
 	got = xsk_ring_cons__peek(&q->rx, n, &idx);
 	if (!got) {
@@ -181,10 +199,8 @@ static unsigned int afxdp_tx_burst(struct pg_port_queue *q, struct pg_pkt *pkts,
 		q->tx_outstanding += k;
 	}
 	/* Copy mode (and zero-copy drivers that ask) transmit only when kicked. */
-	if (q->tx_outstanding && xsk_ring_prod__needs_wakeup(&q->tx)) {
-		q->tx_kicks++;
-		sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
-	}
+	if (q->tx_outstanding && xsk_ring_prod__needs_wakeup(&q->tx))
+		tx_kick(q);
 	reclaim(q);
 	return k;
 }
