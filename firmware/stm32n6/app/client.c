@@ -46,19 +46,6 @@ static struct {
 	uint64_t fin_last_us;
 } cl;
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void pcb_forget(struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, NULL);
@@ -112,7 +99,7 @@ static void ctrl_json(const char *j, int n)
 {
 	uint8_t len[4];
 
-	put32(len, (uint32_t)n);
+	pgfw_put32(len, (uint32_t)n);
 	ctrl_write(len, 4);
 	ctrl_write(j, (uint32_t)n);
 }
@@ -238,12 +225,12 @@ static void client_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, cons
 		} else if (cl.running && cl.req.reverse) {
 			i3_udp_rx(&cl.rx, b, n, p->tot_len, 0, now);
 		}
-	} else if (cl.sending_stopped && n >= 60 && !(p->tot_len == 52 && get32(b) == 2)) {
+	} else if (cl.sending_stopped && n >= 60 && !(p->tot_len == 52 && pgfw_get32(b) == 2)) {
 		/* iperf2 AckFIN: the server report */
-		cl.res->peer_bytes = (uint64_t)get32(b + 20) << 32 | get32(b + 24);
-		cl.res->peer_packets = (uint64_t)get32(b + 44) | (n >= 128 ? (uint64_t)get32(b + 124) << 32 : 0);
-		cl.res->lost = get32(b + 36);
-		cl.res->jitter_us = get32(b + 48) * 1000000u + get32(b + 52);
+		cl.res->peer_bytes = (uint64_t)pgfw_get32(b + 20) << 32 | pgfw_get32(b + 24);
+		cl.res->peer_packets = (uint64_t)pgfw_get32(b + 44) | (n >= 128 ? (uint64_t)pgfw_get32(b + 124) << 32 : 0);
+		cl.res->lost = pgfw_get32(b + 36);
+		cl.res->jitter_us = pgfw_get32(b + 48) * 1000000u + pgfw_get32(b + 52);
 		finish(0);
 	}
 	pbuf_free(p);
@@ -324,7 +311,7 @@ static void ctrl_process(void)
 
 			if (cl.have < 4)
 				return;
-			len = get32(cl.buf);
+			len = pgfw_get32(cl.buf);
 			if (len > sizeof(cl.buf) - 4) {
 				pgfw_log("iperf3 client: server results of %lu bytes too large", (unsigned long)len);
 				finish(-EMSGSIZE);
@@ -349,8 +336,8 @@ static void ctrl_process(void)
 		} else if (cl.phase == CL_ERROR_DETAIL) {
 			if (cl.have < 8)
 				return;
-			pgfw_log("iperf3 client: server error i_errno=%ld errno=%ld", (long)(int32_t)get32(cl.buf),
-				 (long)(int32_t)get32(cl.buf + 4));
+			pgfw_log("iperf3 client: server error i_errno=%ld errno=%ld", (long)(int32_t)pgfw_get32(cl.buf),
+				 (long)(int32_t)pgfw_get32(cl.buf + 4));
 			finish(-EPROTO);
 			return;
 		} else {
@@ -491,10 +478,10 @@ static void i2_stamp(struct pgfw_udp_tx *tx, uint8_t *hdr, int64_t seq)
 
 	pgfw_port_wall(&sec, &usec);
 	memcpy(hdr + 16, tx->tmpl + 16, tx->hdr_len - 16);
-	put32(hdr, (uint32_t)(uint64_t)seq);
-	put32(hdr + 4, sec);
-	put32(hdr + 8, usec);
-	put32(hdr + 12, (uint32_t)((uint64_t)seq >> 32));
+	pgfw_put32(hdr, (uint32_t)(uint64_t)seq);
+	pgfw_put32(hdr + 4, sec);
+	pgfw_put32(hdr + 8, usec);
+	pgfw_put32(hdr + 12, (uint32_t)((uint64_t)seq >> 32));
 }
 
 static int i2_udp_start(void)

@@ -92,3 +92,28 @@ void pgfw_poll(void)
 	pgfw_iperf3_poll(now);
 	pgfw_client_poll(now);
 }
+
+int pgfw_serve_port(uint16_t port, tcp_accept_fn accept, struct udp_pcb **udp, udp_recv_fn recv)
+{
+	struct tcp_pcb *l, *pcb = tcp_new();
+
+	if (pcb == NULL)
+		return -ENOMEM;
+	if (tcp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
+		tcp_close(pcb);
+		return -EADDRINUSE;
+	}
+	l = tcp_listen_with_backlog(pcb, 4);
+	if (l == NULL) {
+		tcp_close(pcb);
+		return -ENOMEM;
+	}
+	tcp_accept(l, accept);
+	*udp = udp_new();
+	if (*udp == NULL)
+		return -ENOMEM;
+	if (udp_bind(*udp, IP_ADDR_ANY, port) != ERR_OK)
+		return -EADDRINUSE;
+	udp_recv(*udp, recv, NULL);
+	return 0;
+}

@@ -654,25 +654,5 @@ void pgfw_iperf2_poll(uint64_t now)
 
 int pgfw_iperf2_server_init(void)
 {
-	struct tcp_pcb *l, *pcb = tcp_new();
-
-	if (pcb == NULL)
-		return -ENOMEM;
-	if (tcp_bind(pcb, IP_ADDR_ANY, PGFW_IPERF2_PORT) != ERR_OK) {
-		tcp_close(pcb);
-		return -EADDRINUSE;
-	}
-	l = tcp_listen_with_backlog(pcb, 4);
-	if (l == NULL) {
-		tcp_close(pcb);
-		return -ENOMEM;
-	}
-	tcp_accept(l, i2_tcp_accept);
-	udp_srv = udp_new();
-	if (udp_srv == NULL)
-		return -ENOMEM;
-	if (udp_bind(udp_srv, IP_ADDR_ANY, PGFW_IPERF2_PORT) != ERR_OK)
-		return -EADDRINUSE;
-	udp_recv(udp_srv, i2_udp_recv, NULL);
-	return 0;
+	return pgfw_serve_port(PGFW_IPERF2_PORT, i2_tcp_accept, &udp_srv, i2_udp_recv);
 }

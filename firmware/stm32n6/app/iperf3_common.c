@@ -151,31 +151,18 @@ int i3_results_parse(const char *s, size_t n, struct i3_stream_result *st, int m
 	return r.count;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* iperf3 stamps UDP datagrams with the sender's monotonic clock. */
 void i3_udp_stamp(struct pgfw_udp_tx *tx, uint8_t *hdr, int64_t seq)
 {
 	uint64_t now = pgfw_port_now_us();
 
-	put32(hdr, (uint32_t)(now / 1000000u));
-	put32(hdr + 4, (uint32_t)(now % 1000000u));
+	pgfw_put32(hdr, (uint32_t)(now / 1000000u));
+	pgfw_put32(hdr + 4, (uint32_t)(now % 1000000u));
 	if (tx->hdr_len >= 16) {
-		put32(hdr + 8, (uint32_t)((uint64_t)seq >> 32));
-		put32(hdr + 12, (uint32_t)seq);
+		pgfw_put32(hdr + 8, (uint32_t)((uint64_t)seq >> 32));
+		pgfw_put32(hdr + 12, (uint32_t)seq);
 	} else {
-		put32(hdr + 8, (uint32_t)seq);
+		pgfw_put32(hdr + 8, (uint32_t)seq);
 	}
 }
 
@@ -185,7 +172,7 @@ void i3_udp_rx(struct i3_rx *rx, const uint8_t *d, uint32_t n, uint32_t len, int
 
 	if (n < (seq64 ? 16u : 12u))
 		return; /* runt: not an iperf3 datagram */
-	seq = seq64 ? (int64_t)((uint64_t)get32(d + 8) << 32 | get32(d + 12)) : (int64_t)get32(d + 8);
+	seq = seq64 ? (int64_t)((uint64_t)pgfw_get32(d + 8) << 32 | pgfw_get32(d + 12)) : (int64_t)pgfw_get32(d + 8);
 	rx->bytes += len;
 	if (rx->first_us == 0)
 		rx->first_us = now;
@@ -199,7 +186,7 @@ void i3_udp_rx(struct i3_rx *rx, const uint8_t *d, uint32_t n, uint32_t len, int
 		if (rx->cnt_error > 0)
 			rx->cnt_error--;
 	}
-	transit = (int64_t)now - ((int64_t)get32(d) * 1000000 + (int64_t)get32(d + 4));
+	transit = (int64_t)now - ((int64_t)pgfw_get32(d) * 1000000 + (int64_t)pgfw_get32(d + 4));
 	if (!rx->have_transit) {
 		rx->prev_transit_us = transit;
 		rx->have_transit = 1;

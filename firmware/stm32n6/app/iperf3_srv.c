@@ -579,25 +579,5 @@ void pgfw_iperf3_poll(uint64_t now)
 
 int pgfw_iperf3_server_init(void)
 {
-	struct tcp_pcb *l, *pcb = tcp_new();
-
-	if (pcb == NULL)
-		return -ENOMEM;
-	if (tcp_bind(pcb, IP_ADDR_ANY, PGFW_IPERF3_PORT) != ERR_OK) {
-		tcp_close(pcb);
-		return -EADDRINUSE;
-	}
-	l = tcp_listen_with_backlog(pcb, 4);
-	if (l == NULL) {
-		tcp_close(pcb);
-		return -ENOMEM;
-	}
-	tcp_accept(l, i3_accept);
-	udp3 = udp_new();
-	if (udp3 == NULL)
-		return -ENOMEM;
-	if (udp_bind(udp3, IP_ADDR_ANY, PGFW_IPERF3_PORT) != ERR_OK)
-		return -EADDRINUSE;
-	udp_recv(udp3, i3_udp_recv, NULL);
-	return 0;
+	return pgfw_serve_port(PGFW_IPERF3_PORT, i3_accept, &udp3, i3_udp_recv);
 }

@@ -7,6 +7,7 @@
 
 #include "lwip/ip_addr.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "pgfw.h"
 #include "pgfw_port.h"
 
@@ -38,6 +39,23 @@ static inline void pgfw_tcp_acked(const struct tcp_pcb *pcb, uint32_t *last, uin
 	*total += (uint32_t)(la - *last);
 	*last = la;
 }
+
+/* Big-endian 32-bit fields of the iperf wire formats. */
+static inline void pgfw_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t pgfw_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A server's TCP listener and UDP socket on port (iperf2 5001, iperf3 5201). 0 or -errno. */
+int pgfw_serve_port(uint16_t port, tcp_accept_fn accept, struct udp_pcb **udp, udp_recv_fn recv);
 
 void pgfw_iperf2_poll(uint64_t now);
 void pgfw_iperf3_poll(uint64_t now);
