@@ -30,7 +30,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fails=0
-port=$((20000 + RANDOM % 20000))
+# below the ephemeral range (32768-60999): an earlier case's client or UDP socket can hold
+# a port up there, and the next listener then fails with "Address already in use"
+port=$((20000 + RANDOM % 10000))
 next_port() { port=$((port + 1)); }
 
 ok() { echo "PASS $1"; }
@@ -82,7 +84,7 @@ a_case() { # name check-expr iperf3-client-args...
 	next_port
 	"$tool" server -p "$port" > "$work/$name.ours" 2> "$work/$name.ours.err" &
 	local sp=$!; pids+=("$sp")
-	wait_listen "$work/$name.ours" || { ko "$name" "our server did not start"; return; }
+	wait_listen "$work/$name.ours" || { ko "$name" "our server did not start: $(cat "$work/$name.ours.err")"; return; }
 	timeout 30 iperf3 -c "$addr" -p "$port" -J "$@" > "$work/$name.c.json" 2> "$work/$name.c.err"
 	local rc=$?
 	wait "$sp"; local src=$?
