@@ -672,6 +672,14 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(dr, "ctrl_ring_overflow", json_integer((json_int_t)ld(&l->up_overflow)));
 		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)ld(&l->table_full)));
 		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)ld(&l->udp_unknown)));
+		if (e->lc->port && e->lc->port->ops->counters) {
+			/* the port's own (AF_XDP: the kernel's drops into the socket's rings) */
+			struct pg_port_counter pc[8];
+			unsigned int k, m = e->lc->port->ops->counters(e->lc->port, pc, 8);
+
+			for (k = 0; k < m; k++)
+				json_object_set_new(dr, pc[k].name, json_integer((json_int_t)pc[k].value));
+		}
 		json_object_set_new(pg, "drops", dr);
 		if (!p->udp) {
 			/* the engine's own byte counts beside each stream's (cross-check) */

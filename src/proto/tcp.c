@@ -96,6 +96,8 @@ struct pg_tcp_stack *pg_tcp_stack_init(void *mem, size_t memsize, unsigned int m
 		s->cfg.syn_retries = 6;
 	if (!s->cfg.retries)
 		s->cfg.retries = 15;
+	if (!s->cfg.tlp_min_ns)
+		s->cfg.tlp_min_ns = 2000000ull;
 	if (!s->cfg.quickacks)
 		s->cfg.quickacks = 16;
 	if (!s->cfg.eph_lo) {
@@ -601,6 +603,7 @@ void pg_tcp_conn_info(const struct pg_tcp_conn *c, struct pg_tcp_info *i)
 	i->retrans_bytes = c->retrans_bytes;
 	i->fast_recoveries = c->fast_recoveries;
 	i->rto_expiries = c->rto_expiries;
+	i->tlp_probes = c->tlp_probes;
 	i->probes = c->probes;
 	i->dup_acks_in = c->dup_acks_in;
 	i->ooo_segs_in = c->ooo_segs_in;

@@ -37,7 +37,8 @@
  * receiver (a segment that would need another range is dropped); PG_TCP_MAX_LISTEN
  * listening ports; IPv4 only, no IP options, no urgent data, no Nagle, no keepalive,
  * no simultaneous open, no SYN cookies, no challenge-ACK rate limit, no D-SACK, no
- * RACK-TLP/PRR/pacing, TCP checksum computed in software. Reordering: a fast retransmit
+ * RACK loss detection, PRR or pacing, TCP checksum computed in software. A tail loss
+ * probe (RFC 8985 7) goes out after max(2 SRTT, 2 ms) without an ACK, before the RTO. Reordering: a fast retransmit
  * that turns out spurious (timestamps, RFC 3522) is undone and later holes wait a
  * reordering window (RFC 8985 style) before they count as lost.
  */
@@ -113,6 +114,8 @@ struct pg_tcp_cfg {
 	uint8_t retries;            /* 0 = 15 */
 	uint8_t quickacks;          /* ACK every segment for the first N; 0 = 16 */
 	uint8_t no_ts, no_sack, no_ws; /* do not offer/accept the option */
+	uint8_t no_tlp;             /* no tail loss probe (RTO only, RFC 6298 timing) */
+	uint64_t tlp_min_ns;        /* shortest probe timeout; 0 = 2 ms (Linux: 2 jiffies) */
 	uint8_t no_csum_check;      /* trust RX checksums (NIC validated them) */
 	uint16_t eph_lo, eph_hi;    /* ephemeral ports; 0 = 32768..60999 */
 	const struct pg_tcp_cc_ops *cc; /* default for new connections; NULL = CUBIC */
@@ -196,6 +199,7 @@ struct pg_tcp_info {
 	uint64_t bytes_acked, bytes_sent, bytes_received;
 	uint64_t segs_out, segs_in, retrans_segs, retrans_bytes;
 	uint32_t fast_recoveries, rto_expiries, probes, dup_acks_in, ooo_segs_in;
+	uint32_t tlp_probes;       /* tail loss probes sent (RFC 8985 7) */
 	uint32_t spurious_undos;   /* recoveries undone: the "lost" segment was only late */
 	uint32_t reo_wnd_us;       /* current reordering window (0: none seen yet) */
 };

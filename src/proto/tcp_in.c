@@ -218,6 +218,7 @@ static int process_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, uint
 		pg_tcp_sack_trim(c);
 		c->retries = 0;
 		c->backoff = 0;
+		c->tlp_out = 0;
 		if (SEQ_LT(c->high_rxt, c->snd_una))
 			c->high_rxt = c->snd_una;
 		c->t_reo = PG_TCP_NO_TIMER; /* the hole moved: the window restarts below */

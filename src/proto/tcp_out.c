@@ -223,12 +223,6 @@ static uint16_t seg_build(struct pg_tcp_conn *c, uint8_t *f, uint8_t flags, uint
 	return (uint16_t)(34 + tl);
 }
 
-static void arm_rtx_if_idle(struct pg_tcp_conn *c, uint64_t now)
-{
-	if (c->t_rtx == PG_TCP_NO_TIMER || c->persist)
-		pg_tcp_rearm_rtx(c, now);
-}
-
 static void time_segment(struct pg_tcp_conn *c, uint32_t seq, uint64_t now)
 {
 	if (!c->ts_ok && !c->timed) {
@@ -260,7 +254,7 @@ static uint16_t send_rxt(struct pg_tcp_conn *c, uint8_t *f, uint32_t seq, uint32
 	c->retrans_bytes += plen;
 	if (c->timed && SEQ_LEQ(seq, c->rtt_seq))
 		c->timed = 0; /* Karn */
-	arm_rtx_if_idle(c, now);
+	pg_tcp_rtx_on_send(c, now);
 	return seg_build(c, f, flags, seq, plen, now);
 }
 
@@ -276,7 +270,7 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 			time_segment(c, c->iss, now);
 		else
 			c->timed = 0;
-		arm_rtx_if_idle(c, now);
+		pg_tcp_rtx_on_send(c, now);
 		return seg_build(c, f, c->state == PG_TCP_SYN_SENT ? PG_TCP_SYN : PG_TCP_SYN | PG_TCP_ACK,
 				 c->iss, 0, now);
 	}
@@ -293,6 +287,23 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 	pipe = pg_tcp_pipe(c);
 	cw = c->cwnd > pipe ? c->cwnd - pipe : 0;
 	mx = seg_max(c);
+	if (c->tlp_send) {
+		/* RFC 8985 7.3: the probe is a new segment when the peer's window allows one,
+		 * whatever cwnd says; otherwise the last segment again. Either draws an ACK
+		 * that tells what the tail's lost ACKs (or the tail itself) would have. */
+		uint32_t fl = c->snd_max - c->snd_una, un = c->snd_una + c->snd_wnd;
+
+		c->tlp_send = 0;
+		if (!c->fin_sent && pg_tcp_avail(c, c->snd_max) && SEQ_GEQ(un, c->snd_max + mx)) {
+			if (cw < mx)
+				cw = mx;
+		} else if (fl) {
+			uint32_t l = fl < mx ? fl : mx;
+
+			if ((l = send_rxt(c, f, c->snd_max - l, l, now)))
+				return (uint16_t)l;
+		}
+	}
 
 	/* RFC 6675 NextSeg rule 1: the first lost, unSACKed, not yet retransmitted bytes. */
 	if (c->in_rec != REC_NONE && (cw >= mx || c->rxt_first)) {
@@ -338,7 +349,7 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 			c->snd_max += len + ((flags & PG_TCP_FIN) ? 1 : 0);
 			c->bytes_sent += len;
 			time_segment(c, seq, now);
-			arm_rtx_if_idle(c, now);
+			pg_tcp_rtx_on_send(c, now);
 			if (flags & PG_TCP_FIN) {
 				if (c->state == PG_TCP_ESTABLISHED)
 					c->state = PG_TCP_FIN_WAIT_1;
@@ -356,7 +367,7 @@ static uint16_t conn_output_one(struct pg_tcp_conn *c, uint8_t *f, uint64_t now)
 		c->fin_sent = 1;
 		c->snd_max++;
 		c->state = c->state == PG_TCP_ESTABLISHED ? PG_TCP_FIN_WAIT_1 : PG_TCP_LAST_ACK;
-		arm_rtx_if_idle(c, now);
+		pg_tcp_rtx_on_send(c, now);
 		return seg_build(c, f, PG_TCP_ACK | PG_TCP_FIN, seq, 0, now);
 	}
 

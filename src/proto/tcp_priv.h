@@ -63,6 +63,9 @@ struct pg_tcp_conn {
 		wnd_update : 1, persist : 1, detached : 1, timed : 1;
 	uint8_t rxt_first : 1;                /* fast retransmit due regardless of pipe */
 	uint8_t undo_armed : 1;               /* undo_tsval holds the episode's first rxt */
+	uint8_t tlp_armed : 1;                /* t_rtx holds a probe timeout, not the RTO */
+	uint8_t tlp_send : 1;                 /* the probe timeout fired: output owes a probe */
+	uint8_t tlp_out : 1;                  /* a probe is out, snd_una has not moved since */
 	uint8_t dupack_out;                   /* extra duplicate ACKs owed (one per OOO segment) */
 	uint8_t reo_mult;                     /* reordering window in min_rtt/4 steps; 0 = none seen */
 	/* Spurious fast retransmit detection (Eifel, RFC 3522/4015, with timestamps) */
@@ -115,7 +118,7 @@ struct pg_tcp_conn {
 	/* counters */
 	uint64_t bytes_acked, bytes_sent, bytes_received;
 	uint64_t segs_out, segs_in, retrans_segs, retrans_bytes;
-	uint32_t fast_recoveries, rto_expiries, probes, dup_acks_in, ooo_segs_in;
+	uint32_t fast_recoveries, rto_expiries, probes, dup_acks_in, ooo_segs_in, tlp_probes;
 	uint8_t retries;
 };
 
@@ -205,6 +208,8 @@ void pg_tcp_persist_arm(struct pg_tcp_conn *c, uint64_t now);
 uint64_t pg_tcp_timers_min(struct pg_tcp_stack *s);
 void pg_tcp_rtt_sample(struct pg_tcp_conn *c, uint64_t rtt);
 void pg_tcp_rearm_rtx(struct pg_tcp_conn *c, uint64_t now);
+/* A segment went out: start the timer, or move it to the probe timeout when earlier. */
+void pg_tcp_rtx_on_send(struct pg_tcp_conn *c, uint64_t now);
 void pg_tcp_timer_set(struct pg_tcp_conn *c, uint64_t *t, uint64_t deadline);
 static inline uint32_t pg_tcp_ts_now(uint64_t now)
 {

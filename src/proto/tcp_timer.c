@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP timers: RTT estimation and RTO (RFC 6298) with exponential backoff, persist
- * (zero-window probes), delayed ACK and TIME-WAIT. Each connection keeps absolute
+ * TCP timers: RTT estimation and RTO (RFC 6298) with exponential backoff, the tail loss
+ * probe (RFC 8985 7), persist (zero-window probes), delayed ACK and TIME-WAIT. Each connection keeps absolute
  * deadlines; the stack keeps a lower bound of all of them so pg_tcp_poll() is a single
  * compare when nothing is due.
  */
@@ -63,13 +63,68 @@ void pg_tcp_rtt_sample(struct pg_tcp_conn *c, uint64_t rtt)
 		c->rto = cfg->rto_max_ns;
 }
 
+/*
+ * RFC 8985 7.2 probe timeout: 2 SRTT, plus the peer's worst-case delayed ACK when one
+ * segment is out (its ACK may be held back), never below tlp_min_ns; 0 when no probe is
+ * due: no RTT sample yet, in recovery or backoff, a probe already out, or not
+ * synchronized.
+ */
+static uint64_t pto(const struct pg_tcp_conn *c)
+{
+	const struct pg_tcp_cfg *cfg = &c->stack->cfg;
+	uint64_t t;
+
+	if (cfg->no_tlp || !c->srtt || c->in_rec != REC_NONE || c->backoff || c->tlp_out ||
+	    c->state == PG_TCP_SYN_SENT || c->state == PG_TCP_SYN_RCVD ||
+	    c->state == PG_TCP_TIME_WAIT || c->state == PG_TCP_CLOSED)
+		return 0;
+	t = 2 * c->srtt;
+	if (c->snd_max - c->snd_una <= c->smss)
+		t += cfg->rto_min_ns;
+	return t > cfg->tlp_min_ns ? t : cfg->tlp_min_ns;
+}
+
+/*
+ * Data in flight: the timer runs to the probe timeout when that comes first (a tail whose
+ * ACKs were lost then costs one probe, not an RTO with cwnd back to one segment), to the
+ * RTO otherwise.
+ */
 void pg_tcp_rearm_rtx(struct pg_tcp_conn *c, uint64_t now)
 {
+	uint64_t r, p;
+
 	c->persist = 0;
-	if (c->snd_max != c->snd_una)
-		pg_tcp_timer_set(c, &c->t_rtx, now + rto_backed(c));
-	else
+	c->tlp_armed = 0;
+	if (c->snd_max == c->snd_una) {
 		c->t_rtx = PG_TCP_NO_TIMER;
+		return;
+	}
+	r = rto_backed(c);
+	p = pto(c);
+	if (p && p < r) {
+		c->tlp_armed = 1;
+		r = p;
+	}
+	pg_tcp_timer_set(c, &c->t_rtx, now + r);
+}
+
+/*
+ * A segment went out: a stopped timer starts (RFC 6298 5.1); a running RTO moves to the
+ * probe timeout when that is earlier (the ACK that armed it may have left one segment in
+ * flight, before this send filled the window). A running timer is never pushed later.
+ */
+void pg_tcp_rtx_on_send(struct pg_tcp_conn *c, uint64_t now)
+{
+	uint64_t p;
+
+	if (c->t_rtx == PG_TCP_NO_TIMER || c->persist) {
+		pg_tcp_rearm_rtx(c, now);
+		return;
+	}
+	if (!c->tlp_armed && (p = pto(c)) && now + p < c->t_rtx) {
+		c->tlp_armed = 1;
+		pg_tcp_timer_set(c, &c->t_rtx, now + p);
+	}
 }
 
 /* Arms the persist timer (zero window, data waiting, nothing in flight). */
@@ -78,6 +133,7 @@ void pg_tcp_persist_arm(struct pg_tcp_conn *c, uint64_t now)
 	if (c->persist && c->t_rtx != PG_TCP_NO_TIMER)
 		return;
 	c->persist = 1;
+	c->tlp_armed = 0;
 	pg_tcp_timer_set(c, &c->t_rtx, now + rto_backed(c));
 }
 
@@ -96,6 +152,17 @@ static void rtx_timeout(struct pg_tcp_conn *c, uint64_t now)
 	}
 	if (c->snd_max == c->snd_una && !c->syn_pending)
 		return;
+	if (c->tlp_armed) {
+		/* RFC 8985 7.3: one probe (output sends it), then the RTO runs. */
+		c->tlp_armed = 0;
+		if (c->in_rec == REC_NONE) {
+			c->tlp_send = 1;
+			c->tlp_out = 1;
+			c->tlp_probes++;
+		}
+		pg_tcp_timer_set(c, &c->t_rtx, now + rto_backed(c));
+		return;
+	}
 	if (c->state == PG_TCP_SYN_SENT || c->state == PG_TCP_SYN_RCVD) {
 		if (++c->retries > cfg->syn_retries) {
 			pg_tcp_conn_done(c, -ETIMEDOUT, now);
@@ -127,6 +194,7 @@ static void rtx_timeout(struct pg_tcp_conn *c, uint64_t now)
 	c->lost_floor = c->snd_max;
 	c->dupacks = 0;
 	c->timed = 0;
+	c->tlp_send = 0;
 	/* RFC 2018: after a timeout the receiver may have reneged; forget SACKs. */
 	pg_tcp_sack_clear(c);
 	if (c->backoff < 16)

@@ -2,7 +2,7 @@
 /*
  * The TCP engine on the deterministic simulated link (tcp_sim.h): handshake and option
  * negotiation, exact delivery, loss recovery (fast retransmit, SACK, NewReno, RTO with
- * backoff), zero window and persist, FIN/RST, TIME-WAIT under many short connections,
+ * backoff, tail loss probe), zero window and persist, FIN/RST, TIME-WAIT under many short connections,
  * delayed ACKs, NewReno vs CUBIC, random impairments, memory per connection.
  * Every run is reproducible: virtual time, seeded randomness.
  */
@@ -485,6 +485,7 @@ static void test_rto_backoff(void **state)
 	(void)state;
 	cfgs(&a, &b);
 	a.rto_min_ns = SIM_MS; /* let the RFC 6298 formula show instead of Linux's 200 ms floor */
+	a.no_tlp = 1;          /* RTO timing alone (test_tail_loss_probe has the probe) */
 	a.cc = &pg_tcp_cc_reno;
 	a.no_ts = b.no_ts = 1; /* RTT samples in exact nanoseconds */
 	two(&sim, &a, &b, 50 * SIM_MS, 9);
@@ -526,6 +527,86 @@ static void test_rto_backoff(void **state)
 	       w.at[1].srtt_ns / 1e6, w.at[1].rttvar_ns / 1e6, rto / 1e6, (w.t[1] - ta) / 1e6,
 	       (w.t[2] - w.t[1]) / 1e6, (w.t[3] - w.t[2]) / 1e6);
 	sim_fini(&sim);
+}
+
+/*
+ * Tail loss probe (RFC 8985 7): every ACK of a flight's tail is lost (what an RX ring that
+ * overflowed while its lcore lost the CPU does). Without a probe the sender waits out the
+ * 200 ms RTO and restarts from one segment; with it, one probe 2 ms later draws the
+ * cumulative ACK. The lost ACKs are those the receiver sends after the last data segment
+ * until the sender's next frame.
+ */
+struct tlp_watch {
+	struct sim_flow cf;
+	uint64_t len, t_last, t_next;
+	int phase;                    /* 0 sending, 1 ACKs blackholed, 2 done */
+};
+
+static void tlp_on_tx(struct sim *sim, int dir, const struct sim_rec *r, void *arg)
+{
+	struct tlp_watch *w = arg;
+
+	if (dir != 0)
+		return;
+	if (w->phase == 0 && r->len && r->off + r->len == w->len) {
+		w->phase = 1;
+		w->t_last = r->t;
+		sim->dir[1].blackhole = 1;
+	} else if (w->phase == 1 && r->t > w->t_last) {
+		w->phase = 2;
+		w->t_next = r->t;
+		sim->dir[1].blackhole = 0;
+	}
+}
+
+static void tlp_run(int no_tlp, struct tlp_watch *w, struct pg_tcp_info *ci)
+{
+	struct pg_tcp_cfg a, b;
+	struct sim sim;
+
+	cfgs(&a, &b);
+	a.no_tlp = (uint8_t)no_tlp;
+	two(&sim, &a, &b, 50 * SIM_US, 21);
+	memset(w, 0, sizeof(*w));
+	w->len = 300 * 1448;
+	w->cf.send_len = w->len;
+	w->cf.close_after_send = 1;
+	sim.ep[1].srv_tmpl.close_on_eof = 1;
+	sim.on_tx = tlp_on_tx;
+	sim.on_tx_arg = w;
+	assert_non_null(sim_connect(&sim, &w->cf, PORT, 0));
+	assert_int_equal(sim_run(&sim, SIM_T0 + 10 * SIM_S, both_closed, &w->cf), 0);
+	if (getenv("SIM_DUMP"))
+		sim_dump(&sim, 0, sim.nlog);
+	assert_int_equal(w->phase, 2);
+	assert_exact(srv(&sim), w->len);
+	*ci = w->cf.info;
+	sim_fini(&sim);
+}
+
+static void test_tail_loss_probe(void **state)
+{
+	struct tlp_watch w;
+	struct pg_tcp_info on, off;
+	uint64_t d_on, d_off;
+
+	(void)state;
+	tlp_run(0, &w, &on);
+	d_on = w.t_next - w.t_last;
+	tlp_run(1, &w, &off);
+	d_off = w.t_next - w.t_last;
+	printf("tail ACKs lost: next frame after %.3f ms with the probe (%u probe, %u RTO, "
+	       "%llu retransmitted), %.3f ms without (%u RTO)\n", d_on / 1e6, on.tlp_probes,
+	       on.rto_expiries, (unsigned long long)on.retrans_segs, d_off / 1e6, off.rto_expiries);
+	/* with the probe: one probe at the 2 ms floor (2 SRTT is 0.2 ms), no RTO */
+	assert_int_equal(on.tlp_probes, 1);
+	assert_int_equal(on.rto_expiries, 0);
+	assert_true(d_on >= 2 * SIM_MS && d_on < 3 * SIM_MS);
+	assert_true(on.retrans_segs <= 1);
+	/* without: the RTO (200 ms floor), cwnd back to one segment */
+	assert_int_equal(off.tlp_probes, 0);
+	assert_int_equal(off.rto_expiries, 1);
+	assert_true(d_off >= 200 * SIM_MS);
 }
 
 static void test_syn_backoff(void **state)
@@ -1256,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_sack_recovery),
 		cmocka_unit_test(test_newreno_partial_acks),
 		cmocka_unit_test(test_rto_backoff),
+		cmocka_unit_test(test_tail_loss_probe),
 		cmocka_unit_test(test_syn_backoff),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_fin_both_sides),
