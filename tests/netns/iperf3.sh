@@ -27,7 +27,10 @@ tcp) args=(-t $secs) ;;
 tcp-p4) args=(-t $secs -P 4) ;;
 tcp-p4-reverse) args=(-t $secs -P 4 -R) ;;
 udp-p4) args=(-u -b 10M -t $secs -P 4) ;;
-bidir-p2) args=(--bidir -t $secs -P 2) ;;
+# at a set rate: unlimited, the 3.12 server (one thread sending and receiving on the same
+# two CPUs as perfgen's polled lcores) fell up to 13 MB behind reading its sockets, and it
+# drops what it has not read when TEST_END comes (its count, not the bytes on the wire)
+bidir-p2) args=(--bidir -t $secs -P 2 -b 400M) ;;
 udp) args=(-u -b 20M -t $secs) ;;
 udp-l64) args=(-u -l 64 -b 2M -t $secs) ;;
 udp-64bit) args=(-u -b 10M -t $secs --udp-counters-64bit) ;;
@@ -87,7 +90,7 @@ server|pp)
 esac
 
 [ -n "${PG_DEBUG:-}" ] && { cp "$PG_TMP/c.json" "$PG_TMP/s.json" /tmp/; }
-if [ "${PG_DP2:-0}" = 1 ]; then
+if [ "${PG_DP2:-0}" = 1 ] && [ "$role" = client ]; then
 	grep -q "iperf3 streams over 2 dataplane lcores" "$PG_TMP/c.err" || die "no per-lcore line on stderr"
 fi
 python3 - "$PG_TMP/c.json" "$PG_TMP/s.json" "$kind" "$role" "${PG_DP2:-0}" <<'PY' || die "reports disagree"
