@@ -239,9 +239,12 @@ static void stream_conf(const struct test *t, unsigned int i, struct pg_i3_strea
 
 /* ------------------------------------------------------------------ output ---- */
 
-/* What ran where, with several dataplane lcores: per lcore, its streams and what their
- * counters (written by that lcore only) hold, the frames its queue received and how many
- * of those it passed to the owning lcore (or dropped: that ring was full). */
+static void local_result(struct test *t, unsigned int i, double dur, struct pg_iperf3_stream_result *r);
+
+/* What ran where, with several dataplane lcores: per lcore, its streams and the bytes they
+ * counted (counters written by that lcore only; the figures of the report once results
+ * were made), the frames its queue received and how many of those it passed to the
+ * owning lcore (or dropped: that ring was full). */
 struct lcore_use {
 	unsigned int streams;
 	uint64_t bytes, rx_frames, redirected, redirect_full;
@@ -255,8 +258,11 @@ static void lcore_use_of(struct test *t, unsigned int k, struct lcore_use *u)
 	memset(u, 0, sizeof(*u));
 	for (i = 0; i < t->ns; i++)
 		if (t->s[i].used && t->s[i].lc == k) {
+			struct pg_iperf3_stream_result r;
+
+			local_result(t, i, 0, &r);
 			u->streams++;
-			u->bytes += ld(&cnt(t, &t->s[i])->bytes);
+			u->bytes += r.bytes;
 		}
 	u->rx_frames = atomic_load_explicit(&st->rx_frames, memory_order_relaxed);
 	u->redirected = atomic_load_explicit(&st->rx_redirected, memory_order_relaxed);
