@@ -1008,7 +1008,8 @@ static int i3_launch(void *arg)
 	return 0;
 }
 
-/* An iperf3 lcore's state: its rings, control send buffers and TCP engine. 0 or -errno. */
+/* An iperf3 lcore's state: its rings, TCP engine and, on the first lcore (the only one
+ * with control connections), the control send buffers. 0 or -errno. */
 static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
 {
 	struct pg_i3_lcore *l;
@@ -1020,10 +1021,11 @@ static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
 		return -ENOMEM;
 	memset(l, 0, sizeof(*l));
 	lc->i3 = l;
-	l->ctrl_bufs = malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
+	l->data_only = lc->idx > 0;
+	l->ctrl_bufs = l->data_only ? NULL : malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
 	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
 	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
-	if (!l->ctrl_bufs || !l->up || !l->down)
+	if ((!l->data_only && !l->ctrl_bufs) || !l->up || !l->down)
 		return -ENOMEM;
 	l->port = port;
 	return pg_tcp_lcore_init(lc, PG_I3_CONNS, r->o.cc);
@@ -1090,7 +1092,6 @@ static int run_iperf3(struct run *r)
 			li->peer_ip = dst.s_addr;
 			memcpy(li->peer_mac, l->peer_mac, 6);
 			li->ctrl_sport = base;
-			li->data_only = i > 0;
 			r->lc[i].redir = r->redir;
 		}
 		for (i = 0; i < nports; i++) {

@@ -161,7 +161,8 @@ struct pg_ring;
 struct pg_i3_lcore {
 	struct pg_ring *up, *down;
 	int server;
-	uint8_t data_only;            /* client: a further lcore, data streams only (no control) */
+	uint8_t data_only;            /* client: a further lcore, data streams only (no control
+				       * connection, no ctrl_bufs) */
 	uint16_t port;                /* server: listening TCP/UDP port; client: the server's */
 	uint16_t ctrl_sport;          /* client: our control connection's port */
 	uint32_t peer_ip;             /* client: the server (BE) */

@@ -597,7 +597,7 @@ static void make_ctrl(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 	unsigned int b;
 
 	s->kind = PG_I3_CTRL;
-	for (b = 0; b < PG_I3_CTRL_BUFS; b++)
+	for (b = 0; l->ctrl_bufs && b < PG_I3_CTRL_BUFS; b++) /* (none on a data-only lcore) */
 		if (!l->ctrl_used[b]) {
 			l->ctrl_used[b] = 1;
 			s->ctrl_buf = (int)b;
