@@ -4,7 +4,9 @@
  * (the client has one; the server one per client it serves). Control bytes arrive from
  * the lcore's "up" ring and are fed to pg_iperf3_ctrl; its output goes back in chunks
  * through the "down" ring, with the stream commands (open, attach, run, stop, close).
- * Results come from the lcore's per-stream counters (atomics, single writer).
+ * Results come from the lcore's per-stream counters (atomics, single writer). A client's
+ * streams may run on several lcores (the control connection on the first): a stream is
+ * addressed by (lcore, slot), and every lcore's up ring is drained.
  */
 #include "export.h"
 #include "iperf3_run.h"
