@@ -4,7 +4,9 @@
  * (the client has one; the server one per client it serves). Control bytes arrive from
  * the lcore's "up" ring and are fed to pg_iperf3_ctrl; its output goes back in chunks
  * through the "down" ring, with the stream commands (open, attach, run, stop, close).
- * Results come from the lcore's per-stream counters (atomics, single writer).
+ * Results come from the lcore's per-stream counters (atomics, single writer). A client's
+ * streams may run on several lcores (the control connection on the first): a stream is
+ * addressed by (lcore, slot), and every lcore's up ring is drained.
  */
 #include "export.h"
 #include "iperf3_run.h"
@@ -37,7 +39,8 @@
 
 struct i3_stream {
 	int used;
-	unsigned int slot;
+	unsigned int lc;                  /* the dataplane lcore that runs it (env lc[] index) */
+	unsigned int slot;                /* on that lcore; also iperf3's "socket" number */
 	int32_t id;
 	int sender, udp;
 	int up, drained, closed;
@@ -95,14 +98,21 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static struct pg_i3_lcore *L(const struct test *t)
+/* Lcore k of the test; the control connection (and a server's every stream) is on 0. */
+static struct pg_i3_lcore *LC(const struct test *t, unsigned int k)
 {
-	return t->e->lc->i3;
+	return t->e->lc[k].i3;
 }
 
-/* Sends a command to the lcore; the ring is large and drained every pass, so a full ring
+static struct pg_i3_lcore *L(const struct test *t)
+{
+	return LC(t, 0);
+}
+
+/* Sends a command to lcore k; the ring is large and drained every pass, so a full ring
  * only waits. */
-static void down(struct test *t, uint8_t type, unsigned int slot, const void *data, uint16_t len)
+static void down_to(struct test *t, unsigned int k, uint8_t type, unsigned int slot, const void *data,
+		    uint16_t len)
 {
 	struct pg_i3_down d;
 	int tries = 0;
@@ -113,11 +123,24 @@ static void down(struct test *t, uint8_t type, unsigned int slot, const void *da
 	d.len = len;
 	if (data && len)
 		memcpy(d.u.data, data, len > sizeof(d.u.data) ? sizeof(d.u.data) : len);
-	while (pg_ring_enqueue_burst(L(t)->down, &d, 1) != 1 && tries++ < 5000)
+	while (pg_ring_enqueue_burst(LC(t, k)->down, &d, 1) != 1 && tries++ < 5000)
 		sleep_ms(1);
 }
 
-static void down_sc(struct test *t, uint8_t type, unsigned int slot, const struct pg_i3_stream_conf *sc)
+/* A command for lcore 0: the control connection's, or a server's. */
+static void down(struct test *t, uint8_t type, unsigned int slot, const void *data, uint16_t len)
+{
+	down_to(t, 0, type, slot, data, len);
+}
+
+/* A command for stream s, on its lcore. */
+static void down_s(struct test *t, const struct i3_stream *s, uint8_t type)
+{
+	down_to(t, s->lc, type, s->slot, NULL, 0);
+}
+
+static void down_sc(struct test *t, unsigned int k, uint8_t type, unsigned int slot,
+		    const struct pg_i3_stream_conf *sc)
 {
 	struct pg_i3_down d;
 	int tries = 0;
@@ -126,7 +149,7 @@ static void down_sc(struct test *t, uint8_t type, unsigned int slot, const struc
 	d.type = type;
 	d.slot = (uint16_t)slot;
 	d.u.sc = *sc;
-	while (pg_ring_enqueue_burst(L(t)->down, &d, 1) != 1 && tries++ < 5000)
+	while (pg_ring_enqueue_burst(LC(t, k)->down, &d, 1) != 1 && tries++ < 5000)
 		sleep_ms(1);
 }
 
@@ -155,19 +178,19 @@ static void flush_ctrl(struct test *t)
 	}
 }
 
-static struct i3_stream *stream_of_slot(struct test *t, unsigned int slot)
+static struct i3_stream *stream_of_slot(struct test *t, unsigned int k, unsigned int slot)
 {
 	unsigned int i;
 
 	for (i = 0; i < t->ns; i++)
-		if (t->s[i].used && t->s[i].slot == slot)
+		if (t->s[i].used && t->s[i].lc == k && t->s[i].slot == slot)
 			return &t->s[i];
 	return NULL;
 }
 
 static struct pg_i3_counters *cnt(struct test *t, const struct i3_stream *s)
 {
-	return &L(t)->slots[s->slot].cnt;
+	return &LC(t, s->lc)->slots[s->slot].cnt;
 }
 
 static uint64_t ld(_Atomic uint64_t *v)
@@ -217,6 +240,72 @@ static void stream_conf(const struct test *t, unsigned int i, struct pg_i3_strea
 }
 
 /* ------------------------------------------------------------------ output ---- */
+
+static void local_result(struct test *t, unsigned int i, double dur, struct pg_iperf3_stream_result *r);
+
+/* What ran where, with several dataplane lcores: per lcore, its streams and the bytes they
+ * counted (counters written by that lcore only; the figures of the report once results
+ * were made), the frames its queue received and how many of those it passed to the
+ * owning lcore (or dropped: that ring was full). */
+struct lcore_use {
+	unsigned int streams;
+	uint64_t bytes, rx_frames, redirected, redirect_full;
+};
+
+static void lcore_use_of(struct test *t, unsigned int k, struct lcore_use *u)
+{
+	const struct pg_lcore_stats *st = &t->e->lc[k].stats;
+	unsigned int i;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; i < t->ns; i++)
+		if (t->s[i].used && t->s[i].lc == k) {
+			struct pg_iperf3_stream_result r;
+
+			local_result(t, i, 0, &r);
+			u->streams++;
+			u->bytes += r.bytes;
+		}
+	u->rx_frames = atomic_load_explicit(&st->rx_frames, memory_order_relaxed);
+	u->redirected = atomic_load_explicit(&st->rx_redirected, memory_order_relaxed);
+	u->redirect_full = atomic_load_explicit(&st->rx_redirect_full, memory_order_relaxed);
+}
+
+static json_t *lcores_json(struct test *t)
+{
+	json_t *a = json_array();
+	unsigned int k;
+
+	for (k = 0; k < t->e->nb_lc; k++) {
+		struct lcore_use u;
+
+		lcore_use_of(t, k, &u);
+		json_array_append_new(a, json_pack("{s:i,s:i,s:i,s:I,s:I,s:I,s:I}", "lcore", (int)k, "cpu",
+						   t->e->lc[k].cpu, "streams", (int)u.streams, "stream_bytes",
+						   (json_int_t)u.bytes, "rx_frames", (json_int_t)u.rx_frames,
+						   "redirected", (json_int_t)u.redirected, "redirect_ring_full",
+						   (json_int_t)u.redirect_full));
+	}
+	return a;
+}
+
+/* The same on stderr, one line (the report itself keeps iperf3's form). */
+static void print_lcores(struct test *t)
+{
+	unsigned int k;
+
+	fprintf(stderr, "perfgen: iperf3 streams over %u dataplane lcores:", t->e->nb_lc);
+	for (k = 0; k < t->e->nb_lc; k++) {
+		struct lcore_use u;
+
+		lcore_use_of(t, k, &u);
+		fprintf(stderr, "%s lcore %u (CPU %d) %u streams, %" PRIu64 " bytes, %" PRIu64
+			" frames received, %" PRIu64 " passed on, %" PRIu64 " dropped (ring full)",
+			k ? ";" : "", k, t->e->lc[k].cpu, u.streams, u.bytes, u.rx_frames, u.redirected,
+			u.redirect_full);
+	}
+	fputc('\n', stderr);
+}
 
 static double secs(uint64_t a, uint64_t b)
 {
@@ -662,25 +751,33 @@ static char *final_report(struct test *t, int print)
 	json_object_set_new(root, "end", end);
 	{
 		json_t *pg = json_object(), *dr = json_object();
-		struct pg_i3_lcore *l = L(t);
+		uint64_t ovf = 0, full = 0, unk = 0;
+		unsigned int k;
 
+		for (k = 0; k < e->nb_lc; k++) {
+			ovf += ld(&LC(t, k)->up_overflow);
+			full += ld(&LC(t, k)->table_full);
+			unk += ld(&LC(t, k)->udp_unknown);
+		}
 		json_object_set_new(pg, "backend", json_string(e->backend));
 		json_object_set_new(pg, "mode", json_string(e->mode));
 		json_object_set_new(pg, "interface", json_string(e->ifname));
 		json_object_set_new(pg, "lcores", json_string(e->lcores));
 		json_object_set_new(pg, "wire", json_string("iperf3"));
-		json_object_set_new(dr, "ctrl_ring_overflow", json_integer((json_int_t)ld(&l->up_overflow)));
-		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)ld(&l->table_full)));
-		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)ld(&l->udp_unknown)));
+		json_object_set_new(dr, "ctrl_ring_overflow", json_integer((json_int_t)ovf));
+		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)full));
+		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)unk));
 		if (e->lc->port && e->lc->port->ops->counters) {
-			/* the port's own (AF_XDP: the kernel's drops into the socket's rings) */
+			/* the port's own, all queues (AF_XDP: the kernel's drops into the rings) */
 			struct pg_port_counter pc[8];
-			unsigned int k, m = e->lc->port->ops->counters(e->lc->port, pc, 8);
+			unsigned int m = e->lc->port->ops->counters(e->lc->port, pc, 8);
 
 			for (k = 0; k < m; k++)
 				json_object_set_new(dr, pc[k].name, json_integer((json_int_t)pc[k].value));
 		}
 		json_object_set_new(pg, "drops", dr);
+		if (e->nb_lc > 1)
+			json_object_set_new(pg, "dataplane_lcores", lcores_json(t));
 		if (!p->udp) {
 			/* the engine's own byte counts beside each stream's (cross-check) */
 			json_t *ea = json_array();
@@ -736,6 +833,7 @@ static void client_open_next(struct test *t)
 	sc.sport = (uint16_t)(t->e->ctrl_sport + 1 + i);
 	sc.dport = t->e->port;
 	t->s[i].used = 1;
+	t->s[i].lc = pg_i3_stream_lcore(i, t->e->nb_lc);
 	t->s[i].slot = 1 + i;
 	t->s[i].id = si.id;
 	t->s[i].sender = si.sender;
@@ -745,7 +843,7 @@ static void client_open_next(struct test *t)
 	t->s[i].local_port = sc.sport;
 	t->ns = i + 1;
 	t->next_open++;
-	down_sc(t, PG_I3_DOWN_OPEN, 1 + i, &sc);
+	down_sc(t, t->s[i].lc, PG_I3_DOWN_OPEN, 1 + i, &sc);
 }
 
 static void all_streams(struct test *t, uint8_t type)
@@ -754,7 +852,7 @@ static void all_streams(struct test *t, uint8_t type)
 
 	for (i = 0; i < t->ns; i++)
 		if (t->s[i].used && !t->s[i].closed)
-			down(t, type, t->s[i].slot, NULL, 0);
+			down_s(t, &t->s[i], type);
 }
 
 static int senders_drained(struct test *t)
@@ -822,7 +920,7 @@ static void omit_end(struct test *t, uint64_t now)
 		s->ivl_pkts = s->omit_pkts;
 		if (s->udp && !s->sender) {
 			/* the lcore restarts the receiver's bytes and jitter itself */
-			down(t, PG_I3_DOWN_OMIT_END, s->slot, NULL, 0);
+			down_s(t, s, PG_I3_DOWN_OMIT_END);
 			s->omit_bytes = 0;
 			s->ivl_bytes = 0;
 		} else {
@@ -929,13 +1027,18 @@ static int client_events(struct test *t, uint64_t now, int *rc)
 	return 0;
 }
 
-/* Drains the up ring into the test (client: one test). */
-static int client_up(struct test *t, uint64_t now, int *rc)
+/* Drains lcore k's up ring into the test (client: one test; its control connection is
+ * on lcore 0). */
+static int client_up(struct test *t, unsigned int k, int *rc)
 {
 	struct pg_i3_up u;
 
-	while (pg_ring_dequeue_burst(L(t)->up, &u, 1) == 1) {
+	while (pg_ring_dequeue_burst(LC(t, k)->up, &u, 1) == 1) {
 		struct i3_stream *s;
+
+		if (k && (u.type != PG_I3_UP_CLOSED && u.type != PG_I3_UP_STREAM_UP &&
+			  u.type != PG_I3_UP_DRAINED))
+			continue; /* a data-only lcore has no control connection */
 
 		switch (u.type) {
 		case PG_I3_UP_CONNECTED:
@@ -950,7 +1053,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 				pg_iperf3_ctrl_eof(t->c);
 			break;
 		case PG_I3_UP_CLOSED:
-			if (u.slot == t->ctrl_slot) {
+			if (!k && u.slot == t->ctrl_slot) {
 				if (pg_iperf3_ctrl_finished(t->c))
 					break;
 				if (u.err == -ECONNREFUSED)
@@ -962,7 +1065,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 				*rc = 1;
 				return 1;
 			}
-			s = stream_of_slot(t, u.slot);
+			s = stream_of_slot(t, k, u.slot);
 			if (s) {
 				s->closed = 1;
 				if (t->phase < T_ENDING && !pg_iperf3_ctrl_finished(t->c) && u.err) {
@@ -976,7 +1079,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 			}
 			break;
 		case PG_I3_UP_STREAM_UP:
-			s = stream_of_slot(t, u.slot);
+			s = stream_of_slot(t, k, u.slot);
 			if (s && !s->up) {
 				s->up = 1;
 				print_connected(t, s);
@@ -984,7 +1087,7 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 			}
 			break;
 		case PG_I3_UP_DRAINED:
-			s = stream_of_slot(t, u.slot);
+			s = stream_of_slot(t, k, u.slot);
 			if (s)
 				s->drained = 1;
 			break;
@@ -992,7 +1095,6 @@ static int client_up(struct test *t, uint64_t now, int *rc)
 			break;
 		}
 	}
-	(void)now;
 	return 0;
 }
 
@@ -1006,7 +1108,7 @@ static void client_end_test(struct test *t, uint64_t now)
 	t->t_phase = now;
 	for (i = 0; i < t->ns; i++)
 		if (t->s[i].sender && !t->s[i].closed)
-			down(t, PG_I3_DOWN_STOP, t->s[i].slot, NULL, 0);
+			down_s(t, &t->s[i], PG_I3_DOWN_STOP);
 }
 
 int pg_i3_client(struct pg_i3_env *e)
@@ -1017,7 +1119,8 @@ int pg_i3_client(struct pg_i3_env *e)
 	char err[200];
 	int rc = 2, done = 0;
 	uint64_t now, deadline_ns = 0;
-	unsigned int nstop = 0;
+	unsigned int nstop = 0, k;
+	int stop_up = 0;
 
 	if (!t) {
 		fprintf(stderr, "perfgen: out of memory\n");
@@ -1066,7 +1169,8 @@ int pg_i3_client(struct pg_i3_env *e)
 		goto out;
 	}
 	pg_iperf3_cookie_make(t->cookie, rnd);
-	memcpy(L(t)->cookie, t->cookie, PG_IPERF3_COOKIE_LEN);
+	for (k = 0; k < e->nb_lc; k++)
+		memcpy(LC(t, k)->cookie, t->cookie, PG_IPERF3_COOKIE_LEN);
 	t->c = pg_iperf3_ctrl_new(PG_IPERF3_CLIENT, &t->p, t->cookie);
 	if (!t->c) {
 		fprintf(stderr, "perfgen: iperf3 client setup failed: %s\n", strerror(errno));
@@ -1097,7 +1201,9 @@ int pg_i3_client(struct pg_i3_env *e)
 			if (st > 1)
 				break;
 		}
-		if (client_up(t, now, &rc))
+		for (k = 0; k < e->nb_lc && !stop_up; k++)
+			stop_up = client_up(t, k, &rc);
+		if (stop_up)
 			break;
 		if (client_events(t, now, &rc))
 			break;
@@ -1160,8 +1266,11 @@ int pg_i3_client(struct pg_i3_env *e)
 	all_streams(t, PG_I3_DOWN_CLOSE);
 	down(t, PG_I3_DOWN_CLOSE, t->ctrl_slot, NULL, 0);
 	sleep_ms(100);
+	if (e->nb_lc > 1)
+		print_lcores(t);
 out:
-	atomic_store(&e->lc->i3->ended, 1);
+	for (k = 0; k < e->nb_lc; k++)
+		atomic_store(&LC(t, k)->ended, 1);
 	if (t->intervals)
 		json_decref(t->intervals);
 	free(t->server_text);
@@ -1231,7 +1340,7 @@ static void test_close(struct server *sv, int k, int abort)
 
 	for (i = 0; i < t->ns; i++)
 		if (t->s[i].used && !t->s[i].closed)
-			down(t, abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE, t->s[i].slot, NULL, 0);
+			down_s(t, &t->s[i], abort ? PG_I3_DOWN_ABORT : PG_I3_DOWN_CLOSE);
 	/* the control connection closes in order so what was queued (an error) gets out */
 	if (t->ctrl_slot != (unsigned int)-1)
 		down(t, PG_I3_DOWN_CLOSE, t->ctrl_slot, NULL, 0);
@@ -1315,6 +1424,7 @@ static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const
 	}
 	s = &t->s[si.idx];
 	s->used = 1;
+	s->lc = 0;
 	s->slot = u->slot;
 	s->id = si.id;
 	s->sender = si.sender;
@@ -1326,7 +1436,7 @@ static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const
 		t->ns = si.idx + 1;
 	sv->slot_test[u->slot] = k;
 	stream_conf(t, si.idx, &sc);
-	down_sc(t, PG_I3_DOWN_ATTACH, u->slot, &sc);
+	down_sc(t, 0, PG_I3_DOWN_ATTACH, u->slot, &sc);
 	if (!t->e->o->json)
 		print_connected(t, s);
 }
@@ -1428,14 +1538,14 @@ static void srv_up(struct server *sv, uint64_t now)
 					t->failed = 1;
 				}
 			} else {
-				s = stream_of_slot(t, u.slot);
+				s = stream_of_slot(t, 0, u.slot);
 				if (s)
 					s->closed = 1;
 				sv->slot_test[u.slot] = -1;
 			}
 			break;
 		case PG_I3_UP_DRAINED:
-			s = t ? stream_of_slot(t, u.slot) : NULL;
+			s = t ? stream_of_slot(t, 0, u.slot) : NULL;
 			if (s)
 				s->drained = 1;
 			break;
@@ -1530,8 +1640,8 @@ static int srv_test(struct server *sv, int k, uint64_t now)
 				 * count until the stream is quiet */
 				for (i = 0; i < t->ns; i++)
 					if (t->s[i].sender && !t->s[i].closed) {
-						down(t, PG_I3_DOWN_STOP, t->s[i].slot, NULL, 0);
-						down(t, PG_I3_DOWN_CLOSE, t->s[i].slot, NULL, 0);
+						down_s(t, &t->s[i], PG_I3_DOWN_STOP);
+						down_s(t, &t->s[i], PG_I3_DOWN_CLOSE);
 					}
 			}
 			break;

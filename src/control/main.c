@@ -137,12 +137,13 @@ static int setup_lcores(struct run *r)
 	if (r->nb_cpus < 2)
 		return fail("--lcores %s: needs at least two CPUs (main + one dataplane lcore)",
 			    r->o.lcores);
-	if (r->nb_cpus > 2 && (r->o.client || r->o.server) && !strcmp(r->o.wire, "iperf3")) {
-		/* One lcore owns all of an iperf3 test's connections in this build: open one queue
-		 * rather than let the NIC spread the test over queues nobody polls. */
-		fprintf(stderr, "perfgen: --wire iperf3 runs on one dataplane lcore in this build: "
+	if (r->nb_cpus > 2 && r->o.server && !strcmp(r->o.wire, "iperf3")) {
+		/* One lcore owns all of an iperf3 server's connections in this build: open one
+		 * queue rather than let the NIC spread the tests over queues nobody polls. */
+		fprintf(stderr, "perfgen: an iperf3 server (-s) runs on one dataplane lcore in this build: "
 			"main on CPU %d, dataplane on CPU %d; the other %u CPUs of --lcores %s stay unused "
-			"(--wire iperf2 uses them all)\n", r->cpus[0], r->cpus[1], r->nb_cpus - 2, r->lcore_str);
+			"(an iperf3 client and --wire iperf2 use them all)\n", r->cpus[0], r->cpus[1],
+			r->nb_cpus - 2, r->lcore_str);
 		r->nb_cpus = 2;
 		snprintf(r->lcore_str, sizeof(r->lcore_str), "%d,%d", r->cpus[0], r->cpus[1]);
 	}
@@ -991,19 +992,50 @@ static int i3_poll_iperf2(void *arg)
 	return pg_reporter_one_off_done(r->rep);
 }
 
+/* Starts every iperf3 lcore; the ones started are joined at the end even if one fails. */
 static int i3_launch(void *arg)
 {
 	struct run *r = arg;
-	int e = launch(r, &r->lc[0], pg_i3_lcore_main);
+	unsigned int i;
 
-	if (!e)
-		r->i3_launched = 1;
-	return e;
+	for (i = 0; i < r->nb_dp; i++) {
+		int e = launch(r, &r->lc[i], pg_i3_lcore_main);
+
+		if (e)
+			return e;
+		r->i3_launched = (int)i + 1;
+	}
+	return 0;
+}
+
+/* An iperf3 lcore's state: its rings, TCP engine and, on the first lcore (the only one
+ * with control connections), the control send buffers. 0 or -errno. */
+static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
+{
+	struct pg_i3_lcore *l;
+
+	lc->port = r->port;
+	lc->q = r->port->queue[lc->idx];
+	l = aligned_alloc(PG_CACHE_LINE, (sizeof(*l) + PG_CACHE_LINE - 1) & ~(size_t)(PG_CACHE_LINE - 1));
+	if (!l)
+		return -ENOMEM;
+	memset(l, 0, sizeof(*l));
+	lc->i3 = l;
+	l->data_only = lc->idx > 0;
+	l->ctrl_bufs = l->data_only ? NULL : malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
+	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
+	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
+	if ((!l->data_only && !l->ctrl_bufs) || !l->up || !l->down)
+		return -ENOMEM;
+	l->port = port;
+	return pg_tcp_lcore_init(lc, PG_I3_CONNS, r->o.cc);
 }
 
 /*
- * iperf3 (both roles): one dataplane lcore owns the connections (iperf3_lcore.c); this
- * thread runs the control protocol (iperf3_run.c) through the lcore's two rings.
+ * iperf3: the dataplane lcores own the connections (iperf3_lcore.c); this thread runs the
+ * control protocol (iperf3_run.c) through each lcore's two rings. A client spreads its
+ * streams over all dataplane lcores (the control connection on the first); a server runs
+ * on one.
  */
 static int run_iperf3(struct run *r)
 {
@@ -1013,11 +1045,11 @@ static int run_iperf3(struct run *r)
 	struct in_addr dst = { 0 };
 	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF3_DEFAULT_PORT);
 	uint16_t base = (uint16_t)(33000 + (getpid() % 80) * 300);
-	unsigned int i, nports = 0;
+	unsigned int i, nports = 0, nb_lc = r->o.client ? r->nb_dp : 1;
 	int e, rc;
 
-	if (r->nb_dp != 1)
-		return fail("--wire iperf3: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
+	if (nb_lc != r->nb_dp)
+		return fail("--wire iperf3 -s: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
 			    r->lcore_str, r->nb_dp);
 	if (r->o.no_peer)
 		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
@@ -1029,31 +1061,39 @@ static int run_iperf3(struct run *r)
 		return fail("-c %s: not an IPv4 address (host names are not resolved)", r->o.client);
 	if (r->o.bidir && r->o.reverse)
 		return fail("%s", "-R and --bidir are exclusive (--bidir already sends both ways)");
-	lc->port = r->port;
-	lc->q = r->port->queue[0];
-	l = aligned_alloc(PG_CACHE_LINE, (sizeof(*l) + PG_CACHE_LINE - 1) & ~(size_t)(PG_CACHE_LINE - 1));
-	if (!l)
-		return fail("%s", "out of memory");
-	memset(l, 0, sizeof(*l));
-	lc->i3 = l;
-	l->ctrl_bufs = malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
-	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
-	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
-	if (!l->ctrl_bufs || !l->up || !l->down)
-		return fail("%s", "out of memory");
-	e = pg_tcp_lcore_init(lc, PG_I3_CONNS, r->o.cc);
-	if (e)
-		return fail("TCP engine setup failed: %s", strerror(-e));
-	l->port = port;
+	for (i = 0; i < nb_lc; i++) {
+		e = i3_lcore_setup(r, &r->lc[i], port);
+		if (e == -ENOMEM)
+			return fail("%s", "out of memory");
+		if (e)
+			return fail("TCP engine setup failed: %s", strerror(-e));
+	}
+	l = lc->i3;
 	if (r->o.client) {
 		int err = pg_port_resolve(r->port, dst.s_addr, l->peer_mac, (int)r->o.resolve_ms);
 
 		if (err)
 			return fail("-c %s: no answer to ARP from the next hop on %s within %u ms (%s); check the address and the link",
 				    r->o.client, r->port->info.ifname, r->o.resolve_ms, strerror(-err));
-		l->peer_ip = dst.s_addr;
-		l->ctrl_sport = base;
-		nports = 1 + r->o.parallel * (r->o.bidir ? 2 : 1);
+		nports = 1 + r->o.parallel * (r->o.bidir ? 2 : 1); /* -P <= 128: fits PG_I3_CONNS */
+		/* A device may hash a stream's return traffic to any queue (veth, af_packet
+		 * fanout): the lcore that gets it passes it to the stream's owner, whole. */
+		if (nb_lc > 1) {
+			r->redir = pg_redirect_create(nb_lc, 4096);
+			if (!r->redir)
+				return fail("%s", "out of memory");
+			pg_redirect_set_owner(r->redir, base, 0);
+			for (i = 1; i < nports; i++)
+				pg_redirect_set_owner(r->redir, (uint16_t)(base + i), pg_i3_stream_lcore(i - 1, nb_lc));
+		}
+		for (i = 0; i < nb_lc; i++) {
+			struct pg_i3_lcore *li = r->lc[i].i3;
+
+			li->peer_ip = dst.s_addr;
+			memcpy(li->peer_mac, l->peer_mac, 6);
+			li->ctrl_sport = base;
+			r->lc[i].redir = r->redir;
+		}
 		for (i = 0; i < nports; i++) {
 			e = pg_port_steer(r->port, PG_IPPROTO_TCP, (uint16_t)(base + i), 1);
 			if (!e)
@@ -1098,6 +1138,7 @@ static int run_iperf3(struct run *r)
 	}
 	env.o = &r->o;
 	env.lc = lc;
+	env.nb_lc = nb_lc;
 	env.stop = &g_stop;
 	env.local_ip = r->port->info.ip4;
 	env.peer_ip = dst.s_addr;
@@ -1112,9 +1153,10 @@ static int run_iperf3(struct run *r)
 	env.launch = i3_launch;
 	env.launch_arg = r;
 	rc = r->o.client ? pg_i3_client(&env) : pg_i3_server(&env);
-	atomic_store(&l->ended, 1);
-	if (r->i3_launched)
-		join(r, lc);
+	for (i = 0; i < nb_lc; i++)
+		atomic_store(&r->lc[i].i3->ended, 1);
+	for (i = 0; i < (unsigned int)r->i3_launched; i++)
+		join(r, &r->lc[i]);
 	if (r->i3_launched && l->server) {
 		unsigned int used = 0;
 
@@ -1281,8 +1323,8 @@ int main(int argc, char **argv)
 	rc = setup_lcores(&r);
 	if (rc)
 		goto out;
-	if (!strcmp(r.o.wire, "iperf3") && r.nb_dp != 1) {
-		rc = fail("--wire iperf3: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
+	if (!strcmp(r.o.wire, "iperf3") && !r.o.client && r.nb_dp != 1) {
+		rc = fail("--wire iperf3 -s: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
 			  r.lcore_str, r.nb_dp);
 		goto out;
 	}

@@ -10,6 +10,12 @@
  * attach / run / stop / close a stream). Per-stream counters are single-writer (the
  * lcore) and read by the main thread with C11 atomics. Nothing on the lcore allocates,
  * blocks or prints.
+ *
+ * A client may run on several lcores, each with its own queue, engine, rings and slots:
+ * the control connection is slot 0 of lcore 0, stream i is slot 1 + i (local port
+ * ctrl_sport + 1 + i) of lcore pg_i3_stream_lcore(i). Return traffic that the device
+ * hands to another lcore's queue is passed to the owner, looked up by the local port,
+ * through a redirect mesh of whole frames (redirect.h). A server runs on one lcore.
  */
 #ifndef PG_IPERF3_DP_H
 #define PG_IPERF3_DP_H
@@ -155,6 +161,8 @@ struct pg_ring;
 struct pg_i3_lcore {
 	struct pg_ring *up, *down;
 	int server;
+	uint8_t data_only;            /* client: a further lcore, data streams only (no control
+				       * connection, no ctrl_bufs) */
 	uint16_t port;                /* server: listening TCP/UDP port; client: the server's */
 	uint16_t ctrl_sport;          /* client: our control connection's port */
 	uint32_t peer_ip;             /* client: the server (BE) */
@@ -173,6 +181,13 @@ struct pg_i3_lcore {
 	uint8_t (*ctrl_bufs)[PG_I3_CTRL_SNDBUF];
 	struct pg_i3_slot slots[PG_I3_CONNS];
 };
+
+/* Client: the lcore that runs stream i (0-based) of nb_lcores: round-robin, so -P 4 on two
+ * lcores puts two streams on each and --bidir mixes both directions on every lcore. */
+static inline unsigned int pg_i3_stream_lcore(unsigned int i, unsigned int nb_lcores)
+{
+	return nb_lcores > 1 ? i % nb_lcores : 0;
+}
 
 /* Thread body of an iperf3 lcore (client or server, per lc->i3->server). */
 void *pg_i3_lcore_main(void *arg);

@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "frame.h"
 #include "pkt.h"
+#include "redirect.h"
 #include "tcp.h"
 
 #include <errno.h>
@@ -596,7 +597,7 @@ static void make_ctrl(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 	unsigned int b;
 
 	s->kind = PG_I3_CTRL;
-	for (b = 0; b < PG_I3_CTRL_BUFS; b++)
+	for (b = 0; l->ctrl_bufs && b < PG_I3_CTRL_BUFS; b++) /* (none on a data-only lcore) */
 		if (!l->ctrl_used[b]) {
 			l->ctrl_used[b] = 1;
 			s->ctrl_buf = (int)b;
@@ -783,6 +784,63 @@ static void udp_connects(struct pg_lcore *lc, uint64_t now)
 
 /* ----------------------------------------------------------------- loop ---- */
 
+/* One received frame: TCP engine, then our UDP streams, then the backend or a count.
+ * orig is NULL for a frame another lcore passed on (never ARP/ICMP: owned ports only). */
+static void rx_frame(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uint64_t now_ns,
+		     uint64_t now, const struct pg_pkt *orig)
+{
+	int rc = pg_tcp_input(lc->tcp, data, len, now_ns);
+
+	if (rc == -ENOENT) {
+		if (udp_input(lc, data, len, now_ns))
+			return;
+		if (lc->sflows && orig) /* iperf2 UDP server beside iperf3 */
+			pg_udp_server_rx(lc, orig, now_ns, now);
+		else if (lc->port->ops->rx_other && orig)
+			lc->port->ops->rx_other(lc->q, orig);
+		else
+			atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1, memory_order_relaxed);
+	} else if (rc < 0) {
+		atomic_fetch_add_explicit(&lc->stats.rx_bad_frame, 1, memory_order_relaxed);
+	}
+}
+
+/* Client on several lcores: a frame for a local port another lcore owns goes there whole
+ * (a -R stream's data as much as an ACK). 1 if it was passed on or dropped (ring full). */
+static int redirect_out(struct pg_lcore *lc, const struct pg_pkt *pkt)
+{
+	struct pg_frame fr;
+	unsigned int o;
+
+	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
+	    (fr.proto != PG_IPPROTO_TCP && fr.proto != PG_IPPROTO_UDP))
+		return 0;
+	o = pg_redirect_owner(lc->redir, fr.dport);
+	if (o == PG_REDIR_NONE || o == lc->idx)
+		return 0;
+	if (pg_redirect_push_whole(lc->redir, lc->idx, o, pkt))
+		atomic_fetch_add_explicit(&lc->stats.rx_redirected, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&lc->stats.rx_redirect_full, 1, memory_order_relaxed);
+	return 1;
+}
+
+/* Frames the other lcores passed to this one: up to 32 per pass from each. */
+static unsigned int redirect_in(struct pg_lcore *lc, struct pg_redir_whole *in, uint64_t now_ns,
+				uint64_t now)
+{
+	unsigned int from, k, work = 0;
+
+	for (from = 0; from < lc->redir->nb; from++) {
+		if (from == lc->idx)
+			continue;
+		for (k = 0; k < PG_PORT_BURST && pg_redirect_pull_whole(lc->redir, from, lc->idx, in); k++)
+			rx_frame(lc, in->data, in->len, now_ns, now, NULL);
+		work += k;
+	}
+	return work;
+}
+
 void *pg_i3_lcore_main(void *arg)
 {
 	struct pg_lcore *lc = arg;
@@ -791,6 +849,7 @@ void *pg_i3_lcore_main(void *arg)
 	const struct pg_tsc *tsc = lc->tsc;
 	struct pg_pkt rx[PG_PORT_BURST];
 	struct pg_backoff bo = { 0, 0 };
+	struct pg_redir_whole redir_in; /* one redirected frame at a time, taken whole */
 	uint64_t now = pg_rdtsc(), tick = pg_ns_to_tsc(tsc, PG_TICK_NS), next_tick = now + tick;
 	uint64_t next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
 	unsigned int i, n;
@@ -808,7 +867,7 @@ void *pg_i3_lcore_main(void *arg)
 			up_post(l, PG_I3_UP_CLOSED, 0, -EADDRINUSE, NULL, 0);
 			goto out;
 		}
-	} else {
+	} else if (!l->data_only) {
 		struct pg_i3_slot *s = &l->slots[0];
 
 		act_add(l, s);
@@ -832,31 +891,20 @@ void *pg_i3_lcore_main(void *arg)
 		now_ns = pg_clock_now_ns(&lc->clock, now);
 		n = ops->rx_burst(lc->q, rx, PG_PORT_BURST);
 		for (i = 0; i < n; i++) {
-			int rc;
-
 			if (lc->cap)
 				pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, now_ns,
 						 PG_PCAPNG_DIR_IN);
-			rc = pg_tcp_input(lc->tcp, rx[i].data, rx[i].len, now_ns);
-			if (rc == -ENOENT) {
-				if (!udp_input(lc, rx[i].data, rx[i].len, now_ns)) {
-					if (lc->sflows) /* iperf2 UDP server beside iperf3 */
-						pg_udp_server_rx(lc, &rx[i], now_ns, now);
-					else if (ops->rx_other)
-						ops->rx_other(lc->q, &rx[i]);
-					else
-						atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1,
-									  memory_order_relaxed);
-				}
-			} else if (rc < 0) {
-				atomic_fetch_add_explicit(&lc->stats.rx_bad_frame, 1, memory_order_relaxed);
-			}
+			if (lc->redir && redirect_out(lc, &rx[i]))
+				continue;
+			rx_frame(lc, rx[i].data, rx[i].len, now_ns, now, &rx[i]);
 		}
 		if (n) {
 			ops->rx_done(lc->q, rx, n);
 			atomic_fetch_add_explicit(&lc->stats.rx_frames, n, memory_order_relaxed);
 			work += n;
 		}
+		if (lc->redir)
+			work += redirect_in(lc, &redir_in, now_ns, now);
 		work += commands(lc, now, now_ns);
 		for (i = 0; i < l->nb_act; i++)
 			if (l->slots[l->act[i]].wpend_len)

@@ -137,6 +137,24 @@ static inline unsigned int pg_ring_dequeue_burst(struct pg_ring *r, void *elems,
 	return n;
 }
 
+/*
+ * Consumer only. Copy the oldest element into elem without removing it. Returns 1, or 0
+ * when the ring is empty. For records that span several elements (redirect.h): read the
+ * first, and dequeue the record once pg_ring_count() says all of it is there.
+ */
+static inline unsigned int pg_ring_peek(struct pg_ring *r, void *elem)
+{
+	uint32_t head = atomic_load_explicit(&r->cons.head, memory_order_relaxed);
+
+	if (r->cons.prod_cache == head) {
+		r->cons.prod_cache = atomic_load_explicit(&r->prod.tail, memory_order_acquire);
+		if (r->cons.prod_cache == head)
+			return 0;
+	}
+	pg_ring_copy_out_(r, head, elem, 1);
+	return 1;
+}
+
 /* Number of elements in the ring (a snapshot when called from a third thread). */
 unsigned int pg_ring_count(const struct pg_ring *r);
 

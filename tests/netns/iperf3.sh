@@ -2,7 +2,8 @@
 # iperf3 on perfgen's dataplane against the real iperf3 3.12 (kernel TCP/UDP), and
 # perfgen against itself. Variant: ROLE-KIND, ROLE = client (perfgen -c, iperf3 -s),
 # server (iperf3 -c, perfgen -s), pp (perfgen -c against perfgen -s); KIND = tcp,
-# tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso, stream, udp-omit.
+# tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso, stream, udp-omit;
+# for two lcores also tcp-p4-reverse, udp-p4, udp-p4-reverse, bidir-p2, n-p4.
 # Both sides run with -J and both reports are parsed (never scraped):
 #   TCP: what the sending side says it sent equals what the receiving side counted, to
 #        the byte, when the iperf3 3.12 receiver counts to the end (a 3.12 receiver stops
@@ -10,6 +11,9 @@
 #        and the figures each side took from the other's results are the other's own.
 #   UDP: packets and lost packets agree between the two reports (sender's count, the
 #        receiver's loss as iperf3 computes it); out-of-order is printed from the receiver.
+# PG_DP2=1 (client role): perfgen runs on two dataplane lcores with a queue each; its
+# report then says, per lcore, how many streams ran there and what their counters (written
+# by that lcore) hold: every lcore must have run streams that moved bytes.
 . "$(dirname "$0")/lib.sh"
 variant=${1:-client-tcp}
 role=${variant%%-*}
@@ -22,6 +26,14 @@ secs=2
 case "$kind" in
 tcp) args=(-t $secs) ;;
 tcp-p4) args=(-t $secs -P 4) ;;
+tcp-p4-reverse) args=(-t $secs -P 4 -R) ;;
+udp-p4) args=(-u -b 10M -t $secs -P 4) ;;
+udp-p4-reverse) args=(-u -R -b 10M -t $secs -P 4) ;;
+n-p4) args=(-n 20M -P 4) ;;
+# at a set rate: unlimited, the 3.12 server (one thread sending and receiving on the same
+# two CPUs as perfgen's polled lcores) fell up to 13 MB behind reading its sockets, and it
+# drops what it has not read when TEST_END comes (its count, not the bytes on the wire)
+bidir-p2) args=(--bidir -t $secs -P 2 -b 400M) ;;
 udp) args=(-u -b 20M -t $secs) ;;
 udp-l64) args=(-u -l 64 -b 2M -t $secs) ;;
 udp-64bit) args=(-u -b 10M -t $secs --udp-counters-64bit) ;;
@@ -81,9 +93,12 @@ server|pp)
 esac
 
 [ -n "${PG_DEBUG:-}" ] && { cp "$PG_TMP/c.json" "$PG_TMP/s.json" /tmp/; }
-python3 - "$PG_TMP/c.json" "$PG_TMP/s.json" "$kind" "$role" <<'PY' || die "reports disagree"
+if [ "${PG_DP2:-0}" = 1 ] && [ "$role" = client ]; then
+	grep -q "iperf3 streams over 2 dataplane lcores" "$PG_TMP/c.err" || die "no per-lcore line on stderr"
+fi
+python3 - "$PG_TMP/c.json" "$PG_TMP/s.json" "$kind" "$role" "${PG_DP2:-0}" <<'PY' || die "reports disagree"
 import json, sys
-kind = sys.argv[3]; role = sys.argv[4]
+kind = sys.argv[3]; role = sys.argv[4]; dp2 = sys.argv[5] == "1"
 def load(path):
     """-J: one document; --json-stream: one event per line, put back together."""
     text = open(path).read()
@@ -109,6 +124,22 @@ c, s = C["end"], S["end"]
 assert "cpu_utilization_percent" in c and "connected" in C["start"] and "test_start" in C["start"]
 udp = kind.startswith("udp")
 rev = "reverse" in kind
+bidir = kind.startswith("bidir")
+nstreams = len(c["streams"])
+if dp2 and role == "client" and "perfgen" in C:  # (--json-stream: the stderr line only)
+    lcs = C["perfgen"]["dataplane_lcores"]
+    for l in lcs:
+        print(f"lcore {l['lcore']} (CPU {l['cpu']}): {l['streams']} streams, {l['stream_bytes']} bytes, "
+              f"{l['rx_frames']} frames received, {l['redirected']} passed on, {l['redirect_ring_full']} dropped")
+    assert len(lcs) == 2, f"expected 2 dataplane lcores, report has {len(lcs)}"
+    assert sum(l["streams"] for l in lcs) == nstreams, "lcore stream counts do not add up"
+    for l in lcs:  # round-robin: with fewer streams than lcores, the first ones have them
+        if l["lcore"] < nstreams:
+            assert l["streams"] > 0 and l["stream_bytes"] > 0, f"lcore {l['lcore']} ran no traffic: {l}"
+    # every byte a stream counted is on the lcore that ran it
+    total = c["sum_received"]["bytes"] if rev else c["sum_sent"]["bytes"]
+    if not udp and not bidir:
+        assert sum(l["stream_bytes"] for l in lcs) == total, "per-lcore bytes differ from the streams'"
 if udp:
     cs, ss = c["sum"], s["sum"]
     print(f"client: {cs['packets']} packets, {cs['lost_packets']} lost, jitter {cs['jitter_ms']:.3f} ms; "
@@ -133,6 +164,8 @@ if udp:
 else:
     print(f"client: sent {c['sum_sent']['bytes']} received {c['sum_received']['bytes']}; "
           f"server: sent {s['sum_sent']['bytes']} received {s['sum_received']['bytes']}")
+    if kind == "tcp-p4-reverse":
+        assert len(c["streams"]) == 4 and len(s["streams"]) == 4
     if rev:
         got, sent = c["sum_received"]["bytes"], s["sum_sent"]["bytes"]
         assert 0 < got <= sent, f"-R: client counted {got}, server sent {sent}"
@@ -141,7 +174,7 @@ else:
             assert s["sum_received"]["bytes"] == got, "server's copy of the client's received bytes differs"
     else:
         sent, got = c["sum_sent"]["bytes"], s["sum_received"]["bytes"]
-        if kind == "bidir" and role == "server":
+        if bidir and role == "server":
             # a 3.12 --bidir client counts bytes it never gets onto the wire (it differs
             # from a kernel iperf3 server too): only counted <= sent holds
             assert 0 < got <= sent, f"bytes: client sent {sent}, server counted {got}"
@@ -149,11 +182,13 @@ else:
             assert sent > 0 and sent == got, f"bytes differ: client sent {sent}, server counted {got}"
         if kind == "tcp-p4":
             assert len(c["streams"]) == 4 and len(s["streams"]) == 4
-        if kind == "n" and role != "server":
+        if kind in ("n", "n-p4") and role != "server":
             assert sent == 20 * 1024 * 1024, f"-n 20M sent {sent}"
         if kind == "k" and role != "server":
             assert sent == 200 * 131072, f"-k 200 sent {sent}"
-    if kind == "bidir":
+    if kind == "bidir-p2":
+        assert len(c["streams"]) == 4 and len(s["streams"]) == 4
+    if bidir:
         got, sent = c["sum_received_bidir_reverse"]["bytes"], s["sum_sent_bidir_reverse"]["bytes"]
         print(f"reverse half: server sent {sent}, client counted {got}")
         assert 0 < got <= sent

@@ -196,6 +196,7 @@ static void side_init(struct side *s, struct pg_ring *out, struct pg_ring *in, u
 	assert_int_equal(e, 0);
 	s->env.o = &s->o;
 	s->env.lc = s->lc;
+	s->env.nb_lc = 1;
 	s->env.stop = &s->stop;
 	s->env.local_ip = ip;
 	s->env.port = PG_IPERF3_DEFAULT_PORT;
