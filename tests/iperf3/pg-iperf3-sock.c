@@ -467,7 +467,9 @@ static int client_test_over(void)
 	return now_ns() - g.t_start >= (uint64_t)(g.p.time + g.p.omit) * 1000000000u;
 }
 
-static void recv_data(struct stream *s)
+/* Reads what the stream holds; counts it while the test runs, or when `all` (the data
+ * the peer wrote before its TEST_END, still queued here). */
+static void recv_data(struct stream *s, int all)
 {
 	for (;;) {
 		ssize_t r = recv(s->fd, g.buf, g.buflen, 0);
@@ -481,7 +483,7 @@ static void recv_data(struct stream *s)
 			}
 			return;
 		}
-		if (!pg_iperf3_ctrl_running(g.c))
+		if (!all && !pg_iperf3_ctrl_running(g.c))
 			continue;
 		if (g.p.udp) {
 			struct pg_iperf3_udp_hdr h;
@@ -516,9 +518,18 @@ static int handle_events(void)
 			g.running = 1;
 			break;
 		case PG_IPERF3_EV_TEST_END:
-			/* server: as iperf3, stop and close the data streams */
+			/* server: stop and close the data streams, having counted what arrived
+			 * before TEST_END (a fast -n sender's whole test can sit in the socket
+			 * buffers when its TEST_END is read) */
 			g.t_end = now_ns();
 			g.running = 0;
+			{
+				unsigned int i;
+
+				for (i = 0; i < g.ns; i++)
+					if (g.s[i].fd >= 0 && !g.s[i].sender)
+						recv_data(&g.s[i], 1);
+			}
 			close_streams();
 			break;
 		case PG_IPERF3_EV_RESULTS_NEEDED:
@@ -627,7 +638,7 @@ static int run(void)
 				continue;
 			if (map[i]) {
 				if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
-					recv_data(map[i]);
+					recv_data(map[i], 0);
 			} else if (pf[i].fd == g.ctrl_fd) {
 				uint8_t b[65536];
 				ssize_t r = recv(g.ctrl_fd, b, sizeof(b), 0);
