@@ -499,6 +499,8 @@ static int tcp_client_setup(struct run *r, uint16_t dport, uint64_t dur_ns)
 		lc->tcp_trip = (uint8_t)p.trip_times;
 		lc->tcp_peer_detect = (uint8_t)p.peer_detect;
 		lc->tcp_start_ns = p.start_ns;
+		/* -b on TCP only when given (iperf2's TCP default is unlimited); NNNpps: writes */
+		lc->tcp_rate = !r->o.rate_set ? 0 : r->o.rate_pps ? r->o.rate * buflen * 8 : r->o.rate;
 		e = pg_tcp_lcore_init(lc, lc->nb_cflows + 4, r->o.cc);
 		if (e)
 			return fail("TCP engine setup failed: %s", strerror(-e));

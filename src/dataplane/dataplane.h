@@ -109,6 +109,7 @@ struct pg_tcp_flow {
 	uint64_t start_tsc, end_tsc; /* client: first connect, -t (0 = none) */
 	uint64_t amount;           /* client: -n data bytes (0 = time-limited) */
 	uint64_t limit;            /* client: stream bytes released to the engine */
+	struct pg_pace pace;       /* client: -b, from the connection's start */
 	uint64_t acked, rx_bytes;  /* stream bytes acknowledged / received */
 	uint64_t posted_tx, posted_rx;
 	uint32_t posted_retrans;
@@ -180,6 +181,7 @@ struct pg_lcore {
 	uint32_t tcp_hdrlen, tcp_buflen;
 	uint8_t tcp_trip, tcp_peer_detect;  /* client: --trip-times bursts, -X */
 	uint64_t tcp_start_ns;          /* client: test start in the header (trip-times) */
+	uint64_t tcp_rate;              /* client: -b bits/s per stream; 0 = unlimited */
 	uint16_t tcp_port;              /* server: listening port */
 	void *passive;                  /* perfgen analyze: passive TCP flows (tcp_passive.c) */
 

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "iperf3.h"
+#include "tsc.h"
 
 #define PG_I3_CONNS 512             /* connection slots per lcore (control + streams) */
 #define PG_I3_CHUNK 232             /* control bytes per ring element */
@@ -145,6 +146,7 @@ struct pg_i3_slot {
 	uint64_t rx_total;            /* TCP receiver: stream bytes seen */
 	uint64_t udp_seq;             /* UDP sender: next seq */
 	uint64_t next_tsc, gap_tsc;   /* UDP sender pacing */
+	struct pg_pace pace;          /* TCP sender at a rate (-b) */
 	uint64_t retry_tsc;           /* UDP client: next connect datagram */
 	uint64_t accept_tsc;          /* server: when the connection was accepted */
 	uint32_t ckgot;

@@ -173,7 +173,12 @@ static uint64_t lead_of(struct pg_tcp_conn *c)
 	return v < LEAD_MIN ? LEAD_MIN : v > LEAD_MAX ? LEAD_MAX : v;
 }
 
-/* Sender: release more of the stream while running; report when all is acknowledged. */
+/*
+ * Sender: release more of the stream while running; report when all is acknowledged.
+ * With a rate (-b on TCP, as iperf3 throttles its writes) no more than rate x time since
+ * RUN, plus one block, is ever released: the engine sends what it holds at once, so the
+ * release schedule is the pacing.
+ */
 static void sender_feed(struct pg_lcore *lc, struct pg_i3_slot *s)
 {
 	uint64_t end = s->sc.max_bytes ? s->run_off + s->sc.max_bytes : UINT64_MAX;
@@ -183,8 +188,18 @@ static void sender_feed(struct pg_lcore *lc, struct pg_i3_slot *s)
 	if (s->running && !s->stopped && s->limit < end && s->limit - s->acked < LEAD_MIN) {
 		uint64_t n = s->acked + lead_of(s->c);
 
-		s->limit = n < end ? n : end;
-		pg_tcp_send_limit(s->c, s->limit);
+		if (s->pace.q) {
+			uint64_t a = s->run_off + s->sc.blksize + pg_pace_budget(&s->pace, pg_rdtsc());
+
+			if (n > a)
+				n = a;
+		}
+		if (n > end)
+			n = end;
+		if (n > s->limit) {
+			s->limit = n;
+			pg_tcp_send_limit(s->c, s->limit);
+		}
 	}
 	if (s->running && !s->drained && s->acked >= s->limit && (s->stopped || s->limit >= end)) {
 		s->drained = 1;
@@ -426,6 +441,20 @@ static int udp_send_small(struct pg_lcore *lc, struct pg_i3_slot *s, const uint8
 }
 
 /* Paced UDP senders: up to UDP_BURST datagrams per slot per pass. */
+/* Paced TCP senders release on time, not only when ACKs come (everything may be acked). */
+static void tcp_pace(struct pg_lcore *lc)
+{
+	struct pg_i3_lcore *l = I3(lc);
+	unsigned int i;
+
+	for (i = 0; i < l->nb_act; i++) {
+		struct pg_i3_slot *s = &l->slots[l->act[i]];
+
+		if (s->kind == PG_I3_TSTREAM && s->pace.q && s->running && !s->stopped)
+			sender_feed(lc, s);
+	}
+}
+
 static unsigned int udp_tx(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 {
 	struct pg_i3_lcore *l = I3(lc);
@@ -717,6 +746,8 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 				s->next_tsc = now;
 			}
 			if (s->kind == PG_I3_TSTREAM && s->sc.sender)
+				pg_pace_start(&s->pace, lc->tsc, s->sc.rate, now);
+			if (s->kind == PG_I3_TSTREAM && s->sc.sender)
 				sender_feed(lc, s);
 			break;
 		case PG_I3_DOWN_STOP:
@@ -912,6 +943,7 @@ void *pg_i3_lcore_main(void *arg)
 		if (!l->server)
 			udp_connects(lc, now);
 		work += udp_tx(lc, now, now_ns);
+		tcp_pace(lc);
 		if (lc->tflows && l->server)
 			pg_tcp_iperf2_server_poll(lc, now_ns, now >= next_tick);
 		work += pg_tcp_tx_pump(lc, now_ns);

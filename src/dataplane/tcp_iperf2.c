@@ -155,18 +155,38 @@ static uint64_t lead_for(struct pg_tcp_flow *f, struct pg_tcp_conn *c)
 	return l < cap ? l : cap;
 }
 
-/* Lets the stream go: -n streams close after their last byte, -t streams are released in
- * steps ahead of the acknowledged point. */
-static void cli_release(struct pg_tcp_flow *f, struct pg_tcp_conn *c)
+/*
+ * Releases the stream to the engine in steps ahead of the acknowledged point; with -b no
+ * further than the rate allows since the connection started, plus one write (iperf's
+ * writes are rate-limited the same way, on average). -n counts the header too, as iperf's
+ * does, and the FIN follows the last byte.
+ */
+static void cli_feed(struct pg_tcp_flow *f, struct pg_tcp_conn *c)
 {
+	const struct pg_lcore *lc = f->lc;
+	uint64_t n = (f->acked > lc->tcp_hdrlen ? f->acked : lc->tcp_hdrlen) + lead_for(f, c);
+
+	if (f->amount && !f->pace.q) {
+		n = UINT64_MAX; /* -n at full speed: all of it at once */
+	} else if (f->pace.q) {
+		uint64_t b = lc->tcp_hdrlen + lc->tcp_buflen + pg_pace_budget(&f->pace, pg_rdtsc());
+
+		if (n > b)
+			n = b;
+	}
 	if (f->amount) {
-		/* -n counts the header too, as iperf's does */
-		f->limit = f->amount > f->lc->tcp_hdrlen ? f->amount : f->lc->tcp_hdrlen;
-		pg_tcp_send_limit(c, f->limit);
-		pg_tcp_close(c); /* FIN right after the last byte */
-		f->state = PG_FLOW_FIN;
-	} else {
-		f->limit = f->lc->tcp_hdrlen + lead_for(f, c);
+		uint64_t end = f->amount > lc->tcp_hdrlen ? f->amount : lc->tcp_hdrlen;
+
+		if (n >= end) {
+			f->limit = end;
+			pg_tcp_send_limit(c, f->limit);
+			pg_tcp_close(c);
+			f->state = PG_FLOW_FIN;
+			return;
+		}
+	}
+	if (n > f->limit) {
+		f->limit = n;
 		pg_tcp_send_limit(c, f->limit);
 	}
 }
@@ -176,6 +196,7 @@ static int cli_connected(struct pg_tcp_conn *c, void *arg)
 	struct pg_tcp_flow *f = arg;
 
 	f->first_ns = f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
+	pg_pace_start(&f->pace, f->lc->tsc, f->lc->tcp_rate, pg_rdtsc());
 	if (f->lc->tcp_peer_detect) {
 		/* -X: the header alone, then data once the server's CLIENTHDRACK is in */
 		f->wait_ack = 1;
@@ -183,7 +204,7 @@ static int cli_connected(struct pg_tcp_conn *c, void *arg)
 		pg_tcp_send_limit(c, f->limit);
 		return 0;
 	}
-	cli_release(f, c);
+	cli_feed(f, c);
 	return 0;
 }
 
@@ -220,10 +241,8 @@ static void cli_acked(struct pg_tcp_conn *c, void *arg, uint64_t acked)
 	f->acked = acked;
 	f->last_ns = pg_clock_now_ns(&f->lc->clock, pg_rdtsc());
 	/* keep the engine fed while the test runs: release up to the lead past what is acked */
-	if (f->state == PG_FLOW_RUN && !f->amount && !f->wait_ack && f->limit - acked < LEAD_MIN) {
-		f->limit = acked + lead_for(f, c);
-		pg_tcp_send_limit(c, f->limit);
-	}
+	if (f->state == PG_FLOW_RUN && !f->wait_ack && f->limit - acked < LEAD_MIN)
+		cli_feed(f, c);
 }
 
 static void cli_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_t len, uint64_t off)
@@ -248,7 +267,7 @@ static void cli_recv(struct pg_tcp_conn *c, void *arg, const uint8_t *p, uint32_
 	}
 	if (rc > 0) {
 		f->wait_ack = 0;
-		cli_release(f, c);
+		cli_feed(f, c);
 	}
 }
 
@@ -691,6 +710,9 @@ static void *tcp_loop(struct pg_lcore *lc, int server)
 					   ((f->end_tsc && now >= f->end_tsc) || stopping)) {
 					pg_tcp_close(f->c);
 					f->state = PG_FLOW_FIN;
+				} else if (f->state == PG_FLOW_RUN && f->c && f->pace.q && !f->wait_ack &&
+					   f->limit - f->acked < LEAD_MIN) {
+					cli_feed(f, f->c); /* -b: release on time, acked or not */
 				} else if (f->state == PG_FLOW_FIN && f->c && stopping == 2) {
 					pg_tcp_abort(f->c); /* a second Ctrl-C */
 				}

@@ -97,6 +97,30 @@ static inline uint64_t pg_ns_to_tsc(const struct pg_tsc *t, uint64_t ns)
 }
 
 /*
+ * A byte budget growing at a rate from a start on the TSC (TCP with -b: a sender releases
+ * no more than rate x elapsed to its engine). q: bytes per cycle, 32.32 fixed point; 0 =
+ * no rate. The one division is at the start.
+ */
+struct pg_pace {
+	uint64_t t0, q;
+};
+
+static inline void pg_pace_start(struct pg_pace *p, const struct pg_tsc *t, uint64_t bits_per_s,
+				 uint64_t now)
+{
+	double q = (double)bits_per_s / 8.0 * 4294967296.0 / (double)t->hz;
+
+	p->t0 = now;
+	p->q = !bits_per_s ? 0 : q < 1 ? 1 : (uint64_t)q;
+}
+
+/* Bytes the rate allows from the start to now. */
+static inline uint64_t pg_pace_budget(const struct pg_pace *p, uint64_t now)
+{
+	return (uint64_t)(((pg_tsc_u128_t_)(now - p->t0) * p->q) >> 32);
+}
+
+/*
  * Measure the TSC rate against CLOCK_MONOTONIC_RAW over ms milliseconds
  * (slept, not spun), keeping the start sample for pg_tsc_refine(). 200 ms
  * gives ~1 ppm here; more is better.

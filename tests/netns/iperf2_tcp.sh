@@ -3,6 +3,7 @@
 # Variant: client | client-parallel | server | server-parallel | client-impair | server-impair
 #          | client-trip | server-trip | client-peerdetect | server-peerdetect
 #          | server-trip-dual (server-trip against the server that speaks iperf3 and iperf2)
+#          | client-rate (-b 150M -P 2: perfgen paces its TCP streams; iperf's figures)
 # Byte counts must agree exactly: iperf 2.1.8 counts every byte of the stream, the
 # 60-byte client header included, at both ends, and so does perfgen.
 # trip: --trip-times (80-byte header, 92-byte burst headers with the write time): the
@@ -31,6 +32,7 @@ else
 fi
 xopts=()
 case "$variant" in *-trip | *-trip-dual) xopts=(--trip-times) ;; *-peerdetect) xopts=(-X) ;; esac
+[ "$variant" = client-rate ] && { streams=2; xopts=(-b 150M); }
 
 # kernel iperf A -> B under the same conditions (the reference for impair); sets kr (bits/s).
 # Not in a $(...): the background server must stay in this shell's PG_PIDS for cleanup.
@@ -82,6 +84,12 @@ if variant.endswith("-trip"):
     assert 0 < avg < 1000, "implausible one-way latency"
 if variant.endswith("-peerdetect"):
     assert sent > 60, "no data after the header: the server's ack was not seen"
+if variant == "client-rate":
+    # the iperf server's own per-stream rates: each within -12 % / +5 % of 150 Mbit/s
+    rates = [int(x) for x in re.findall(r"^\[\s*\d+\]\s+0\.0+-\s*[\d.]+ sec\s+\d+ Bytes\s+(\d+) bits/sec",
+                                        text, re.M)[:n]]
+    print("iperf server per-stream rates (Mbit/s):", [round(r / 1e6, 1) for r in rates])
+    assert len(rates) == n and all(0.88 * 150e6 <= r <= 1.05 * 150e6 for r in rates), "not paced at -b 150M"
 if variant.endswith("-impair"):
     pg = e["sum_sent"]["bits_per_second"]
     k = int(kr) if kr else 0

@@ -3,7 +3,8 @@
 # perfgen against itself. Variant: ROLE-KIND, ROLE = client (perfgen -c, iperf3 -s),
 # server (iperf3 -c, perfgen -s), pp (perfgen -c against perfgen -s); KIND = tcp,
 # tcp-p4, udp, udp-l64, udp-64bit, reverse, udp-reverse, bidir, n, k, gso, stream, udp-omit;
-# for two lcores also tcp-p4-reverse, udp-p4, udp-p4-reverse, bidir-p2, n-p4.
+# for two lcores also tcp-p4-reverse, udp-p4, udp-p4-reverse, bidir-p2, n-p4; tcp-rate,
+# tcp-rate-reverse: -b on TCP, perfgen (the sender) keeps each stream at the rate.
 # Both sides run with -J and both reports are parsed (never scraped):
 #   TCP: what the sending side says it sent equals what the receiving side counted, to
 #        the byte, when the iperf3 3.12 receiver counts to the end (a 3.12 receiver stops
@@ -45,6 +46,8 @@ k) args=(-k 200) ;;
 gso) args=(-t 1 --get-server-output) ;;
 stream) args=(-t 2 -i 0.5) ;;  # perfgen with --json-stream instead of -J
 udp-omit) args=(-u -b 10M -O 1 -t 2) ;;
+tcp-rate) args=(-b 200M -P 2 -t 2) ;;          # TCP at a rate: the sender paces itself
+tcp-rate-reverse) args=(-R -b 200M -t 2) ;;
 *) die "unknown kind $kind" ;;
 esac
 
@@ -192,6 +195,13 @@ else:
         got, sent = c["sum_received_bidir_reverse"]["bytes"], s["sum_sent_bidir_reverse"]["bytes"]
         print(f"reverse half: server sent {sent}, client counted {got}")
         assert 0 < got <= sent
+if kind.startswith("tcp-rate"):
+    # -b 200M per stream, 2 s: the receiver's own figure within -12 % / +5 % of the rate
+    recv = c if rev else s
+    want = 200e6 * nstreams
+    bps = recv["sum_received"]["bits_per_second"]
+    print(f"-b 200M x {nstreams}: receiver measured {bps / 1e6:.1f} Mbit/s")
+    assert 0.88 * want <= bps <= 1.05 * want, f"paced at {bps / 1e6:.1f} Mbit/s, asked {want / 1e6:.0f}"
 if kind == "gso":
     so = C.get("server_output_json")
     assert so is not None, "no server_output_json in the client's report"
