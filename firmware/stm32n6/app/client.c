@@ -46,21 +46,10 @@ static struct {
 	uint64_t fin_last_us;
 } cl;
 
-static void pcb_forget(struct tcp_pcb *pcb)
-{
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-}
-
 static void close_tcp(struct tcp_pcb **pp)
 {
-	if (*pp == NULL)
-		return;
-	pcb_forget(*pp);
-	if (tcp_close(*pp) != ERR_OK)
-		tcp_abort(*pp);
+	pgfw_tcp_unhook(*pp);
+	pgfw_tcp_close(*pp);
 	*pp = NULL;
 }
 
@@ -130,7 +119,7 @@ static err_t data_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 			pbuf_free(p);
 		if (cl.data == pcb)
 			cl.data = NULL;
-		pcb_forget(pcb);
+		pgfw_tcp_unhook(pcb);
 		if (tcp_close(pcb) != ERR_OK) {
 			tcp_abort(pcb);
 			return ERR_ABRT;

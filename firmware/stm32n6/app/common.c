@@ -93,6 +93,25 @@ void pgfw_poll(void)
 	pgfw_client_poll(now);
 }
 
+void pgfw_tcp_unhook(struct tcp_pcb *pcb)
+{
+	if (pcb == NULL)
+		return;
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
+err_t pgfw_tcp_close(struct tcp_pcb *pcb)
+{
+	if (pcb != NULL && tcp_close(pcb) != ERR_OK) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	return ERR_OK;
+}
+
 int pgfw_serve_port(uint16_t port, tcp_accept_fn accept, struct udp_pcb **udp, udp_recv_fn recv)
 {
 	struct tcp_pcb *l, *pcb = tcp_new();

@@ -92,12 +92,7 @@ static uint64_t amount_to_us(int32_t amount)
 
 static void tcp_sess_free(struct i2_tcp *s)
 {
-	if (s->pcb != NULL) {
-		tcp_arg(s->pcb, NULL);
-		tcp_recv(s->pcb, NULL);
-		tcp_sent(s->pcb, NULL);
-		tcp_err(s->pcb, NULL);
-	}
+	pgfw_tcp_unhook(s->pcb);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -106,14 +101,9 @@ static void tcp_sess_free(struct i2_tcp *s)
 static err_t tcp_sess_close(struct i2_tcp *s)
 {
 	struct tcp_pcb *pcb = s->pcb;
-	err_t rc = ERR_OK;
 
 	tcp_sess_free(s);
-	if (pcb != NULL && tcp_close(pcb) != ERR_OK) {
-		tcp_abort(pcb);
-		rc = ERR_ABRT;
-	}
-	return rc;
+	return pgfw_tcp_close(pcb);
 }
 
 static void report_tcp(const struct i2_tcp *s, const char *dir, uint64_t bytes, uint64_t t0, uint64_t t1)

@@ -57,12 +57,7 @@ static struct udp_pcb *udp3;
 
 static void conn_detach(struct i3_conn *c)
 {
-	if (c->pcb != NULL) {
-		tcp_arg(c->pcb, NULL);
-		tcp_recv(c->pcb, NULL);
-		tcp_sent(c->pcb, NULL);
-		tcp_err(c->pcb, NULL);
-	}
+	pgfw_tcp_unhook(c->pcb);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -71,11 +66,7 @@ static err_t conn_close(struct i3_conn *c)
 	struct tcp_pcb *pcb = c->pcb;
 
 	conn_detach(c);
-	if (pcb != NULL && tcp_close(pcb) != ERR_OK) {
-		tcp_abort(pcb);
-		return ERR_ABRT;
-	}
-	return ERR_OK;
+	return pgfw_tcp_close(pcb);
 }
 
 static void ctrl_send(const void *d, uint32_t n)
@@ -491,14 +482,9 @@ static err_t i3_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		/* Busy: iperf3 answers ACCESS_DENIED without reading the cookie. */
 		uint8_t deny = I3_ACCESS_DENIED;
 
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
+		pgfw_tcp_unhook(pcb);
 		tcp_write(pcb, &deny, 1, TCP_WRITE_FLAG_COPY);
-		if (tcp_close(pcb) != ERR_OK) {
-			tcp_abort(pcb);
-			return ERR_ABRT;
-		}
-		return ERR_OK;
+		return pgfw_tcp_close(pcb);
 	}
 	memset(c, 0, sizeof(*c));
 	c->pcb = pcb;

@@ -56,6 +56,11 @@ static inline uint32_t pgfw_get32(const uint8_t *p)
 
 /* A server's TCP listener and UDP socket on port (iperf2 5001, iperf3 5201). 0 or -errno. */
 int pgfw_serve_port(uint16_t port, tcp_accept_fn accept, struct udp_pcb **udp, udp_recv_fn recv);
+/* Clears pcb's callbacks (its session is going away); NULL: nothing. */
+void pgfw_tcp_unhook(struct tcp_pcb *pcb);
+/* Closes pcb (NULL: nothing); ERR_ABRT when it had to abort it (a caller inside an lwIP
+ * callback must then return ERR_ABRT). */
+err_t pgfw_tcp_close(struct tcp_pcb *pcb);
 
 void pgfw_iperf2_poll(uint64_t now);
 void pgfw_iperf3_poll(uint64_t now);

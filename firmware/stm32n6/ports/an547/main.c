@@ -26,45 +26,10 @@
 #define AN547_LAN9118_S 0x51400000u      /* secure alias: we run in the Secure state */
 
 static struct netif netif;
-static uint32_t rng = 0x2545f491u;
-
-uint64_t pgfw_port_now_us(void)
-{
-	return cm55_now_us();
-}
-
-void pgfw_port_wall(uint32_t *sec, uint32_t *usec)
-{
-	uint64_t t = cm55_now_us();
-
-	*sec = (uint32_t)(t / 1000000u);
-	*usec = (uint32_t)(t % 1000000u);
-}
 
 void pgfw_port_write(const char *s, size_t len)
 {
 	sh_write(s, len);
-}
-
-uint32_t pgfw_port_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
-
-void pgfw_port_panic(const char *msg)
-{
-	sh_write("pgfw: assertion: ", 17);
-	sh_write(msg, strlen(msg));
-	sh_write("\n", 1);
-	sh_exit(4);
-}
-
-u32_t sys_now(void)
-{
-	return (u32_t)(cm55_now_us() / 1000u);
 }
 
 void pgfw_port_poll(void)
@@ -111,7 +76,7 @@ int board_main(void)
 	int failed = 0;
 
 	cm55_systick_start(AN547_SYSCLK_HZ);
-	rng ^= (uint32_t)SYST_CVR;
+	cm55_rand_seed((uint32_t)SYST_CVR);
 	ip4_addr_set_zero(&gw);
 	if (sh_cmdline(cmdline, sizeof(cmdline)) < 0)
 		cmdline[0] = 0;

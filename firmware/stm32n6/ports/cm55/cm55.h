@@ -28,6 +28,9 @@ void cm55_systick_start(uint32_t hz);
 /* Microseconds since cm55_systick_start. */
 uint64_t cm55_now_us(void);
 
+/* Mixes seed into the random source behind pgfw_port_rand (cm55_port.c). */
+void cm55_rand_seed(uint32_t seed);
+
 /* Board hooks called by the common reset handler, in order. */
 void board_early_init(void);  /* clocks, MPU, memories: before .data/.bss are set up */
 int board_main(void);         /* returns the exit status */

@@ -10,7 +10,6 @@
  * USART1, one per line.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cm55.h"
 #include "eth.h"
@@ -54,22 +53,8 @@ extern uint8_t __nocache_start[], __nocache_end[];
 
 static struct netif netif;
 static uint32_t cpu_hz = BOOT_CLK_HZ;
-static uint32_t rng = 0x9e3779b9u;
 static char line[160];
 static unsigned line_len;
-
-uint64_t pgfw_port_now_us(void)
-{
-	return cm55_now_us();
-}
-
-void pgfw_port_wall(uint32_t *sec, uint32_t *usec)
-{
-	uint64_t t = cm55_now_us();
-
-	*sec = (uint32_t)(t / 1000000u);
-	*usec = (uint32_t)(t % 1000000u);
-}
 
 void pgfw_port_write(const char *s, size_t len)
 {
@@ -85,27 +70,6 @@ void pgfw_port_write(const char *s, size_t len)
 			;
 		USART_TDR = (uint8_t)s[i];
 	}
-}
-
-uint32_t pgfw_port_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
-
-void pgfw_port_panic(const char *msg)
-{
-	pgfw_port_write("pgfw: assertion: ", 17);
-	pgfw_port_write(msg, strlen(msg));
-	pgfw_port_write("\n", 1);
-	board_exit(4);
-}
-
-u32_t sys_now(void)
-{
-	return (u32_t)(cm55_now_us() / 1000u);
 }
 
 void pgfw_port_poll(void)
