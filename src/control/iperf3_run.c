@@ -11,6 +11,7 @@
  * a test keeps its control connection's lcore, each stream its own.
  */
 #include "export.h"
+#include "flow_owner.h"
 #include "iperf3_run.h"
 #include "iperf3_dp.h"
 #include "dataplane.h"
@@ -771,6 +772,9 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(dr, "ctrl_ring_overflow", json_integer((json_int_t)ovf));
 		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)full));
 		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)unk));
+		if (LC(t, 0)->fown) /* a server on several lcores: connections refused, table full */
+			json_object_set_new(dr, "flow_owner_full",
+					    json_integer((json_int_t)ld(&LC(t, 0)->fown->full)));
 		if (e->lc->port && e->lc->port->ops->counters) {
 			/* the port's own, all queues (AF_XDP: the kernel's drops into the rings) */
 			struct pg_port_counter pc[8];

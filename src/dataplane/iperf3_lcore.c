@@ -933,7 +933,8 @@ static void rx_frame(struct pg_lcore *lc, const struct pg_pkt *pkt, int redirect
 }
 
 /* Client on several lcores: a frame for a local port another lcore owns goes there whole
- * (a -R stream's data as much as an ACK). 1 if it was passed on or dropped (ring full). */
+ * (a -R stream's data as much as an ACK); a server's only such port is iperf2's 5001.
+ * 1 if it was passed on or dropped (ring full). */
 static int redirect_out(struct pg_lcore *lc, const struct pg_pkt *pkt)
 {
 	struct pg_frame fr;
