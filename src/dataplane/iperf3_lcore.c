@@ -980,6 +980,9 @@ void *pg_i3_lcore_main(void *arg)
 	struct pg_redir_whole redir_in; /* one redirected frame at a time, taken whole */
 	uint64_t now = pg_rdtsc(), tick = pg_ns_to_tsc(tsc, PG_TICK_NS), next_tick = now + tick;
 	uint64_t next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
+	/* owners by local port: a client's every port, a server's iperf2 port only (its
+	 * iperf3 connections' owners are found by 4-tuple, and only when the engine asks) */
+	int port_redir = lc->redir && lc->redir->nb_owned;
 	unsigned int i, n;
 
 	pattern_init();
@@ -1024,7 +1027,7 @@ void *pg_i3_lcore_main(void *arg)
 			if (lc->cap)
 				pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, now_ns,
 						 PG_PCAPNG_DIR_IN);
-			if (lc->redir && redirect_out(lc, &rx[i]))
+			if (port_redir && redirect_out(lc, &rx[i]))
 				continue;
 			rx_frame(lc, &rx[i], 0, now_ns, now);
 		}

@@ -42,6 +42,7 @@ _Static_assert(sizeof(struct pg_redir_frame) == 256, "one ring element");
 struct pg_redirect {
 	unsigned int nb;                 /* lcores in the mesh */
 	struct pg_ring **ring;           /* ring[from * nb + to], NULL on the diagonal */
+	unsigned int nb_owned;           /* ports given an owner (0: owners are found otherwise) */
 	uint8_t owner[65536];            /* local L4 port -> lcore, PG_REDIR_NONE = nobody */
 };
 
@@ -52,6 +53,7 @@ void pg_redirect_free(struct pg_redirect *r);
 /* Setup: local port `port` belongs to lcore `lcore`. */
 static inline void pg_redirect_set_owner(struct pg_redirect *r, uint16_t port, unsigned int lcore)
 {
+	r->nb_owned += r->owner[port] == PG_REDIR_NONE;
 	r->owner[port] = (uint8_t)lcore;
 }
 
