@@ -6,9 +6,12 @@
  * through the "down" ring, with the stream commands (open, attach, run, stop, close).
  * Results come from the lcore's per-stream counters (atomics, single writer). A client's
  * streams may run on several lcores (the control connection on the first): a stream is
- * addressed by (lcore, slot), and every lcore's up ring is drained.
+ * addressed by (lcore, slot), and every lcore's up ring is drained. A server's
+ * connections, control ones included, are on whichever lcore their first packet reached:
+ * a test keeps its control connection's lcore, each stream its own.
  */
 #include "export.h"
+#include "flow_owner.h"
 #include "iperf3_run.h"
 #include "iperf3_dp.h"
 #include "dataplane.h"
@@ -56,6 +59,7 @@ struct test {
 	int used;
 	struct pg_i3_env *e;
 	struct pg_iperf3_ctrl *c;
+	unsigned int ctrl_lc;             /* the lcore of the control connection */
 	unsigned int ctrl_slot;
 	int phase;
 	int failed;
@@ -98,15 +102,16 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Lcore k of the test; the control connection (and a server's every stream) is on 0. */
+/* Lcore k of the test. */
 static struct pg_i3_lcore *LC(const struct test *t, unsigned int k)
 {
 	return t->e->lc[k].i3;
 }
 
+/* The lcore of the test's control connection. */
 static struct pg_i3_lcore *L(const struct test *t)
 {
-	return LC(t, 0);
+	return LC(t, t->ctrl_lc);
 }
 
 /* Sends a command to lcore k; the ring is large and drained every pass, so a full ring
@@ -127,10 +132,10 @@ static void down_to(struct test *t, unsigned int k, uint8_t type, unsigned int s
 		sleep_ms(1);
 }
 
-/* A command for lcore 0: the control connection's, or a server's. */
+/* A command for the control connection's lcore. */
 static void down(struct test *t, uint8_t type, unsigned int slot, const void *data, uint16_t len)
 {
-	down_to(t, 0, type, slot, data, len);
+	down_to(t, t->ctrl_lc, type, slot, data, len);
 }
 
 /* A command for stream s, on its lcore. */
@@ -767,6 +772,9 @@ static char *final_report(struct test *t, int print)
 		json_object_set_new(dr, "ctrl_ring_overflow", json_integer((json_int_t)ovf));
 		json_object_set_new(dr, "conn_table_full", json_integer((json_int_t)full));
 		json_object_set_new(dr, "udp_unknown", json_integer((json_int_t)unk));
+		if (LC(t, 0)->fown) /* a server on several lcores: connections refused, table full */
+			json_object_set_new(dr, "flow_owner_full",
+					    json_integer((json_int_t)ld(&LC(t, 0)->fown->full)));
 		if (e->lc->port && e->lc->port->ops->counters) {
 			/* the port's own, all queues (AF_XDP: the kernel's drops into the rings) */
 			struct pg_port_counter pc[8];
@@ -1285,8 +1293,7 @@ out:
 struct server {
 	struct pg_i3_env *e;
 	struct test *tests[MAX_TESTS];
-	int slot_test[PG_I3_CONNS];      /* test index owning the slot, -1 none */
-	uint64_t slot_seen[PG_I3_CONNS]; /* when a pending connection was accepted */
+	int *slot_test;                  /* [lcore * PG_I3_CONNS + slot]: owning test, -1 none */
 	unsigned int active, served;
 	/* robustness counters (each case is also logged once, on stderr) */
 	uint64_t n_busy, n_bad_cookie, n_vanished, n_protocol, n_idle, n_early_close;
@@ -1318,7 +1325,7 @@ static void test_free(struct server *sv, int k)
 
 	if (!t)
 		return;
-	for (i = 0; i < PG_I3_CONNS; i++)
+	for (i = 0; i < sv->e->nb_lc * PG_I3_CONNS; i++)
 		if (sv->slot_test[i] == k)
 			sv->slot_test[i] = -1;
 	if (t->intervals)
@@ -1349,7 +1356,12 @@ static void test_close(struct server *sv, int k, int abort)
 	test_free(sv, k);
 }
 
-static int srv_new_test(struct server *sv, const struct pg_i3_up *u, uint64_t now)
+static int *slot_test(struct server *sv, unsigned int lc, unsigned int slot)
+{
+	return &sv->slot_test[lc * PG_I3_CONNS + slot];
+}
+
+static int srv_new_test(struct server *sv, unsigned int lc, const struct pg_i3_up *u, uint64_t now)
 {
 	int k;
 	struct test *t;
@@ -1368,6 +1380,7 @@ static int srv_new_test(struct server *sv, const struct pg_i3_up *u, uint64_t no
 	}
 	t->used = 1;
 	t->e = sv->e;
+	t->ctrl_lc = lc;
 	t->ctrl_slot = u->slot;
 	t->phase = T_CTRL;
 	t->t_accept = now;
@@ -1377,7 +1390,7 @@ static int srv_new_test(struct server *sv, const struct pg_i3_up *u, uint64_t no
 	t->cookie[PG_IPERF3_COOKIE_LEN - 1] = 0;
 	t->intervals = json_array();
 	sv->tests[k] = t;
-	sv->slot_test[u->slot] = k;
+	*slot_test(sv, lc, u->slot) = k;
 	sv->active++;
 	down(t, PG_I3_DOWN_CONTROL, u->slot, NULL, 0);
 	pg_iperf3_ctrl_input(t->c, u->data, PG_IPERF3_COOKIE_LEN);
@@ -1395,18 +1408,25 @@ static void peer_log(struct server *sv, const struct pg_i3_up *u, const char *wh
 	srv_log(sv, &tmp, what);
 }
 
-static void deny(struct server *sv, unsigned int slot)
+/* A command for a connection of no test (yet), on lcore lc. */
+static void down_lc(struct server *sv, unsigned int lc, uint8_t type, unsigned int slot)
 {
 	struct pg_i3_down d;
 
 	memset(&d, 0, sizeof(d));
-	d.type = PG_I3_DOWN_DENY;
+	d.type = type;
 	d.slot = (uint16_t)slot;
-	pg_ring_enqueue_burst(sv->e->lc->i3->down, &d, 1);
+	pg_ring_enqueue_burst(sv->e->lc[lc].i3->down, &d, 1);
 }
 
-/* A stream arrived (TCP cookie or UDP connect) for test k. */
-static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const uint8_t *cookie)
+static void deny(struct server *sv, unsigned int lc, unsigned int slot)
+{
+	down_lc(sv, lc, PG_I3_DOWN_DENY, slot);
+}
+
+/* A stream arrived (TCP cookie or UDP connect) for test k, on lcore lc. */
+static void srv_stream(struct server *sv, int k, unsigned int lc, const struct pg_i3_up *u,
+		       const uint8_t *cookie)
 {
 	struct test *t = sv->tests[k];
 	struct pg_iperf3_stream_info si;
@@ -1417,14 +1437,14 @@ static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const
 		sv->n_bad_cookie++;
 		srv_log(sv, t, "data stream with a wrong cookie or not expected: denied");
 		if (cookie)
-			deny(sv, u->slot);
+			deny(sv, lc, u->slot);
 		else
-			down(t, PG_I3_DOWN_ABORT, u->slot, NULL, 0);
+			down_to(t, lc, PG_I3_DOWN_ABORT, u->slot, NULL, 0);
 		return;
 	}
 	s = &t->s[si.idx];
 	s->used = 1;
-	s->lc = 0;
+	s->lc = lc;
 	s->slot = u->slot;
 	s->id = si.id;
 	s->sender = si.sender;
@@ -1434,9 +1454,9 @@ static void srv_stream(struct server *sv, int k, const struct pg_i3_up *u, const
 	s->local_port = t->e->port;
 	if (si.idx + 1 > t->ns)
 		t->ns = si.idx + 1;
-	sv->slot_test[u->slot] = k;
+	*slot_test(sv, lc, u->slot) = k;
 	stream_conf(t, si.idx, &sc);
-	down_sc(t, 0, PG_I3_DOWN_ATTACH, u->slot, &sc);
+	down_sc(t, lc, PG_I3_DOWN_ATTACH, u->slot, &sc);
 	if (!t->e->o->json)
 		print_connected(t, s);
 }
@@ -1465,13 +1485,14 @@ static int find_udp_waiting(struct server *sv)
 	return -1;
 }
 
-static void srv_up(struct server *sv, uint64_t now)
+/* Events from lcore lc's up ring. */
+static void srv_up(struct server *sv, unsigned int lc, uint64_t now)
 {
 	struct pg_i3_up u;
 	struct pg_i3_env *e = sv->e;
 
-	while (pg_ring_dequeue_burst(e->lc->i3->up, &u, 1) == 1) {
-		int k = u.slot < PG_I3_CONNS ? sv->slot_test[u.slot] : -1;
+	while (pg_ring_dequeue_burst(e->lc[lc].i3->up, &u, 1) == 1) {
+		int k = u.slot < PG_I3_CONNS ? *slot_test(sv, lc, u.slot) : -1;
 		struct test *t = k >= 0 ? sv->tests[k] : NULL;
 		struct i3_stream *s;
 
@@ -1479,18 +1500,18 @@ static void srv_up(struct server *sv, uint64_t now)
 		case PG_I3_UP_NEWCONN:
 			k = find_cookie(sv, u.data);
 			if (k >= 0) {
-				srv_stream(sv, k, &u, u.data);
+				srv_stream(sv, k, lc, &u, u.data);
 			} else if (!pg_iperf3_cookie_valid(u.data)) {
 				sv->n_bad_cookie++;
 				peer_log(sv, &u, "connection opened with a malformed cookie: denied");
-				deny(sv, u.slot);
+				deny(sv, lc, u.slot);
 			} else if (sv->active >= e->o->max_clients) {
 				sv->n_busy++;
 				peer_log(sv, &u, "busy (--max-clients reached): denied");
-				deny(sv, u.slot);
-			} else if (srv_new_test(sv, &u, now) < 0) {
+				deny(sv, lc, u.slot);
+			} else if (srv_new_test(sv, lc, &u, now) < 0) {
 				sv->n_busy++;
-				deny(sv, u.slot);
+				deny(sv, lc, u.slot);
 			} else if (!e->o->json) {
 				char p[64];
 
@@ -1505,23 +1526,17 @@ static void srv_up(struct server *sv, uint64_t now)
 			break;
 		case PG_I3_UP_UDP_NEW:
 			k = find_udp_waiting(sv);
-			if (k >= 0) {
-				srv_stream(sv, k, &u, NULL);
-			} else {
-				struct pg_i3_down d;
-
-				memset(&d, 0, sizeof(d));
-				d.type = PG_I3_DOWN_ABORT;
-				d.slot = u.slot;
-				pg_ring_enqueue_burst(e->lc->i3->down, &d, 1);
-			}
+			if (k >= 0)
+				srv_stream(sv, k, lc, &u, NULL);
+			else
+				down_lc(sv, lc, PG_I3_DOWN_ABORT, u.slot);
 			break;
 		case PG_I3_UP_BYTES:
-			if (t && t->ctrl_slot == u.slot && t->c)
+			if (t && t->ctrl_lc == lc && t->ctrl_slot == u.slot && t->c)
 				pg_iperf3_ctrl_input(t->c, u.data, u.len);
 			break;
 		case PG_I3_UP_EOF:
-			if (t && t->ctrl_slot == u.slot)
+			if (t && t->ctrl_lc == lc && t->ctrl_slot == u.slot)
 				pg_iperf3_ctrl_eof(t->c);
 			else if (!t && u.err == -ENODATA)
 				sv->n_early_close++;
@@ -1529,23 +1544,23 @@ static void srv_up(struct server *sv, uint64_t now)
 		case PG_I3_UP_CLOSED:
 			if (!t)
 				break;
-			if (t->ctrl_slot == u.slot) {
+			if (t->ctrl_lc == lc && t->ctrl_slot == u.slot) {
 				t->ctrl_slot = (unsigned int)-1;
-				sv->slot_test[u.slot] = -1;
+				*slot_test(sv, lc, u.slot) = -1;
 				if (!pg_iperf3_ctrl_finished(t->c)) {
 					sv->n_vanished++;
 					srv_log(sv, t, "the client has unexpectedly closed the connection; test abandoned");
 					t->failed = 1;
 				}
 			} else {
-				s = stream_of_slot(t, 0, u.slot);
+				s = stream_of_slot(t, lc, u.slot);
 				if (s)
 					s->closed = 1;
-				sv->slot_test[u.slot] = -1;
+				*slot_test(sv, lc, u.slot) = -1;
 			}
 			break;
 		case PG_I3_UP_DRAINED:
-			s = t ? stream_of_slot(t, 0, u.slot) : NULL;
+			s = t ? stream_of_slot(t, lc, u.slot) : NULL;
 			if (s)
 				s->drained = 1;
 			break;
@@ -1662,6 +1677,8 @@ static int srv_test(struct server *sv, int k, uint64_t now)
 					interval(t, last, el);
 			}
 			final_report(t, 1);
+			if (sv->e->nb_lc > 1)
+				print_lcores(t);
 			sv->served++;
 			test_close(sv, k, 0);
 			return 1;
@@ -1738,10 +1755,17 @@ int pg_i3_server(struct pg_i3_env *e)
 		return 2;
 	}
 	sv->e = e;
-	for (i = 0; i < PG_I3_CONNS; i++)
+	sv->slot_test = malloc(sizeof(*sv->slot_test) * e->nb_lc * PG_I3_CONNS);
+	if (!sv->slot_test) {
+		fprintf(stderr, "perfgen: out of memory\n");
+		free(sv);
+		return 2;
+	}
+	for (i = 0; i < e->nb_lc * PG_I3_CONNS; i++)
 		sv->slot_test[i] = -1;
 	if (e->launch(e->launch_arg)) {
-		fprintf(stderr, "perfgen: cannot start the dataplane lcore\n");
+		fprintf(stderr, "perfgen: cannot start the dataplane lcores\n");
+		free(sv->slot_test);
 		free(sv);
 		return 2;
 	}
@@ -1778,12 +1802,16 @@ int pg_i3_server(struct pg_i3_env *e)
 					test_close(sv, k, 0);
 			break;
 		}
-		if (atomic_load(&e->lc->done)) {
-			fprintf(stderr, "perfgen: iperf3 server: the dataplane lcore stopped (port %u in use?)\n", e->port);
+		for (i = 0; i < e->nb_lc && !atomic_load(&e->lc[i].done); i++)
+			;
+		if (i < e->nb_lc) {
+			fprintf(stderr, "perfgen: iperf3 server: dataplane lcore %u stopped (port %u in use?)\n", i,
+				e->port);
 			rc = 2;
 			break;
 		}
-		srv_up(sv, now);
+		for (i = 0; i < e->nb_lc; i++)
+			srv_up(sv, i, now);
 		for (k = 0; k < MAX_TESTS; k++)
 			if (sv->tests[k])
 				srv_test(sv, k, now);
@@ -1799,7 +1827,9 @@ int pg_i3_server(struct pg_i3_env *e)
 			", vanished %" PRIu64 ", protocol errors %" PRIu64 ", silent %" PRIu64 ", closed early %" PRIu64 "\n",
 			sv->served, sv->n_busy, sv->n_bad_cookie, sv->n_vanished, sv->n_protocol, sv->n_idle,
 			sv->n_early_close);
-	atomic_store(&e->lc->i3->ended, 1);
+	for (i = 0; i < e->nb_lc; i++)
+		atomic_store(&e->lc[i].i3->ended, 1);
+	free(sv->slot_test);
 	free(sv);
 	return rc;
 }

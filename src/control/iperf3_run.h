@@ -18,7 +18,7 @@ struct pg_lcore;
 struct pg_i3_env {
 	const struct pg_opts *o;
 	struct pg_lcore *lc;          /* the dataplane lcores the test runs on (nb_lc of them;
-				       * the control connection on lc[0]; a server has one) */
+				       * a client's control connection on lc[0], a server's on any) */
 	unsigned int nb_lc;
 	atomic_int *stop;             /* Ctrl-C count */
 	uint32_t local_ip, peer_ip;   /* BE */

@@ -6,6 +6,7 @@
 #include "opts.h"
 #include "dataplane.h"
 #include "redirect.h"
+#include "flow_owner.h"
 #include "capture.h"
 #include "replay.h"
 #include "iperf2_tcp.h"
@@ -27,6 +28,7 @@
 #endif
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -96,6 +98,7 @@ struct run {
 	unsigned int nb_hists;
 	struct pg_reporter *rep;
 	struct pg_redirect *redir;  /* client with several lcores */
+	struct pg_flow_owner *fown; /* iperf3 server with several lcores */
 	struct pg_capture *cap;     /* --pcap-out */
 	struct pg_replay *replay;   /* perfgen replay */
 	uint8_t *tcp_img;           /* TCP client: one write of the stream */
@@ -137,16 +140,6 @@ static int setup_lcores(struct run *r)
 	if (r->nb_cpus < 2)
 		return fail("--lcores %s: needs at least two CPUs (main + one dataplane lcore)",
 			    r->o.lcores);
-	if (r->nb_cpus > 2 && r->o.server && !strcmp(r->o.wire, "iperf3")) {
-		/* One lcore owns all of an iperf3 server's connections in this build: open one
-		 * queue rather than let the NIC spread the tests over queues nobody polls. */
-		fprintf(stderr, "perfgen: an iperf3 server (-s) runs on one dataplane lcore in this build: "
-			"main on CPU %d, dataplane on CPU %d; the other %u CPUs of --lcores %s stay unused "
-			"(an iperf3 client and --wire iperf2 use them all)\n", r->cpus[0], r->cpus[1],
-			r->nb_cpus - 2, r->lcore_str);
-		r->nb_cpus = 2;
-		snprintf(r->lcore_str, sizeof(r->lcore_str), "%d,%d", r->cpus[0], r->cpus[1]);
-	}
 	r->nb_dp = r->nb_cpus - 1;
 	r->lc = aligned_alloc(PG_CACHE_LINE, sizeof(*r->lc) * r->nb_dp);
 	if (!r->lc)
@@ -1010,8 +1003,8 @@ static int i3_launch(void *arg)
 	return 0;
 }
 
-/* An iperf3 lcore's state: its rings, TCP engine and, on the first lcore (the only one
- * with control connections), the control send buffers. 0 or -errno. */
+/* An iperf3 lcore's state: its rings, TCP engine and, where control connections may be
+ * (a client's first lcore, every lcore of a server), the control send buffers. 0 or -errno. */
 static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
 {
 	struct pg_i3_lcore *l;
@@ -1023,7 +1016,7 @@ static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
 		return -ENOMEM;
 	memset(l, 0, sizeof(*l));
 	lc->i3 = l;
-	l->data_only = lc->idx > 0;
+	l->data_only = r->o.client && lc->idx > 0;
 	l->ctrl_bufs = l->data_only ? NULL : malloc((size_t)PG_I3_CTRL_BUFS * PG_I3_CTRL_SNDBUF);
 	l->up = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_up));
 	l->down = pg_ring_create(PG_I3_RING, sizeof(struct pg_i3_down));
@@ -1036,8 +1029,9 @@ static int i3_lcore_setup(struct run *r, struct pg_lcore *lc, uint16_t port)
 /*
  * iperf3: the dataplane lcores own the connections (iperf3_lcore.c); this thread runs the
  * control protocol (iperf3_run.c) through each lcore's two rings. A client spreads its
- * streams over all dataplane lcores (the control connection on the first); a server runs
- * on one.
+ * streams over all dataplane lcores (the control connection on the first); a server
+ * listens on all of them, each connection owned by the lcore whose queue it arrived on
+ * (a 4-tuple owner table), and keeps the iperf2 side of the dual server on the first.
  */
 static int run_iperf3(struct run *r)
 {
@@ -1047,12 +1041,9 @@ static int run_iperf3(struct run *r)
 	struct in_addr dst = { 0 };
 	uint16_t port = (uint16_t)(r->o.port ? r->o.port : PG_IPERF3_DEFAULT_PORT);
 	uint16_t base = (uint16_t)(33000 + (getpid() % 80) * 300);
-	unsigned int i, nports = 0, nb_lc = r->o.client ? r->nb_dp : 1;
+	unsigned int i, nports = 0, nb_lc = r->nb_dp;
 	int e, rc;
 
-	if (nb_lc != r->nb_dp)
-		return fail("--wire iperf3 -s: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
-			    r->lcore_str, r->nb_dp);
 	if (r->o.no_peer)
 		return fail("%s", "--no-peer: iperf3 needs a server to talk to; use --wire iperf2 --no-peer for pure generation");
 	if (r->o.peer_detect || r->o.trip_times)
@@ -1104,15 +1095,33 @@ static int run_iperf3(struct run *r)
 				return fail("steering port %u to the AF_XDP socket failed: %s", base + i, strerror(-e));
 		}
 	} else {
-		l->server = 1;
+		/* Every lcore listens; a connection is the lcore's whose queue its SYN (or UDP
+		 * connect datagram) reached, published by 4-tuple for the others, which pass
+		 * its frames on whole. */
+		for (i = 0; i < nb_lc; i++)
+			r->lc[i].i3->server = 1;
+		if (nb_lc > 1) {
+			r->fown = pg_flow_owner_create();
+			r->redir = pg_redirect_create(nb_lc, 4096);
+			if (!r->fown || !r->redir)
+				return fail("%s", "out of memory");
+			for (i = 0; i < nb_lc; i++) {
+				r->lc[i].i3->fown = r->fown;
+				r->lc[i].redir = r->redir;
+			}
+		}
 		e = pg_port_steer(r->port, PG_IPPROTO_TCP, port, 1);
 		if (!e)
 			e = pg_port_steer(r->port, PG_IPPROTO_UDP, port, 1);
 		if (e)
 			return fail("steering the server port to the AF_XDP socket failed: %s", strerror(-e));
 		if (!r->o.wire_set && !r->o.port) {
-			/* also the iperf2 server on 5001, on the same lcore and TCP engine */
+			/* also the iperf2 server on 5001, on the first lcore and its TCP engine;
+			 * the other lcores pass port 5001's frames to it whole */
 			struct pg_report_conf rpc;
+
+			if (r->redir)
+				pg_redirect_set_owner(r->redir, PG_IPERF2_PORT, 0);
 
 			e = pg_port_steer(r->port, r->o.udp ? PG_IPPROTO_UDP : PG_IPPROTO_TCP, PG_IPERF2_PORT, 1);
 			if (e)
@@ -1160,12 +1169,17 @@ static int run_iperf3(struct run *r)
 	for (i = 0; i < (unsigned int)r->i3_launched; i++)
 		join(r, &r->lc[i]);
 	if (r->i3_launched && l->server) {
-		unsigned int used = 0;
+		unsigned int used = 0, k;
 
 		/* everything was closed or aborted on the way out: a slot still taken is a leak */
-		for (i = 0; i < PG_I3_CONNS; i++)
-			used += l->slots[i].kind != PG_I3_FREE;
+		for (k = 0; k < nb_lc; k++)
+			for (i = 0; i < PG_I3_CONNS; i++)
+				used += r->lc[k].i3->slots[i].kind != PG_I3_FREE;
 		fprintf(stderr, "perfgen: iperf3 server: %u connection slots in use at exit\n", used);
+		if (r->fown)
+			fprintf(stderr, "perfgen: iperf3 server: flow-owner table: %" PRIu64 " published, %" PRIu64
+				" withdrawn, %" PRIu64 " refused (full)\n", atomic_load(&r->fown->inserted),
+				atomic_load(&r->fown->removed), atomic_load(&r->fown->full));
 	}
 	r->i3_launched = 0;
 	if (r->rep) {
@@ -1190,6 +1204,7 @@ static void cleanup(struct run *r)
 	pg_replay_free(r->replay);
 	pg_reporter_free(r->rep);
 	pg_redirect_free(r->redir);
+	pg_flow_owner_free(r->fown);
 	free(r->tcp_img);
 	free(r->tcp_bt);
 	for (i = 0; i < r->nb_dp && r->lc; i++) {
@@ -1325,11 +1340,6 @@ int main(int argc, char **argv)
 	rc = setup_lcores(&r);
 	if (rc)
 		goto out;
-	if (!strcmp(r.o.wire, "iperf3") && !r.o.client && r.nb_dp != 1) {
-		rc = fail("--wire iperf3 -s: runs on one dataplane lcore in this build (--lcores %s gives %u); give two CPUs, e.g. --lcores 0,1",
-			  r.lcore_str, r.nb_dp);
-		goto out;
-	}
 	rc = pg_tsc_calibrate(&r.tsc, 200);
 	if (rc) {
 		rc = fail("TSC calibration failed (%s): perfgen needs an invariant TSC", strerror(-rc));

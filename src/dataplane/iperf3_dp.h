@@ -15,7 +15,14 @@
  * the control connection is slot 0 of lcore 0, stream i is slot 1 + i (local port
  * ctrl_sport + 1 + i) of lcore pg_i3_stream_lcore(i). Return traffic that the device
  * hands to another lcore's queue is passed to the owner, looked up by the local port,
- * through a redirect mesh of whole frames (redirect.h). A server runs on one lcore.
+ * through a redirect mesh of whole frames (redirect.h).
+ *
+ * A server may run on several lcores too: every lcore listens, and a connection belongs
+ * to the lcore whose queue its SYN (or UDP connect datagram) arrived on, which publishes
+ * its 4-tuple in the run's flow-owner table (flow_owner.h). A frame that an lcore's engine
+ * does not know is looked up there and, when another lcore owns it, passed whole to it
+ * through the same redirect mesh; a non-owner never answers it. Control connections may
+ * live on any lcore: the main thread drains every up ring.
  */
 #ifndef PG_IPERF3_DP_H
 #define PG_IPERF3_DP_H
@@ -159,6 +166,7 @@ struct pg_i3_slot {
 } __attribute__((aligned(64)));
 
 struct pg_ring;
+struct pg_flow_owner;
 
 struct pg_i3_lcore {
 	struct pg_ring *up, *down;
@@ -175,6 +183,10 @@ struct pg_i3_lcore {
 	unsigned int nb_act;          /* slots in use, listed in act[] */
 	uint16_t act[PG_I3_CONNS];
 	uint8_t udp_listen;           /* server: a test waits for UDP connect datagrams */
+	struct pg_flow_owner *fown;   /* server on several lcores: who owns which connection
+				       * (its udp_listen replaces ours); NULL with one lcore */
+	uint8_t from_redirect;        /* the frame in hand came from another lcore */
+	uint8_t fown_to;              /* the owner that the engine's foreign() found */
 	uint8_t up_full;              /* a control chunk did not fit: the connection is aborted */
 	_Atomic uint64_t up_overflow, bad_cookie_len, table_full, udp_unknown;
 	int have_held;                /* a WRITE waits for its slot's previous chunk */

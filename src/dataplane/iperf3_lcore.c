@@ -11,6 +11,7 @@
 #include "dataplane_priv.h"
 #include "iperf3_dp.h"
 #include "capture.h"
+#include "flow_owner.h"
 #include "frame.h"
 #include "pkt.h"
 #include "redirect.h"
@@ -99,6 +100,8 @@ static void slot_free(struct pg_i3_lcore *l, struct pg_i3_slot *s)
 	struct pg_lcore *lc = s->lc;
 
 	act_del(l, s);
+	if (l->fown && s->kind == PG_I3_USTREAM && l->server)
+		pg_flow_owner_remove(l->fown, s->sc.peer_ip, s->sc.dport, s->sc.sport, 1);
 	if (s->ctrl_buf >= 0)
 		l->ctrl_used[s->ctrl_buf] = 0;
 	/* the counters stay readable until the slot is handed out again (slot_reset) */
@@ -410,6 +413,77 @@ static const struct pg_tcp_app_ops listen_ops = {
 	.connected = srv_accept,
 };
 
+/* Server on several lcores: the engine asks about a segment it does not know. */
+static int own_foreign(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct pg_lcore *lc = arg;
+	struct pg_i3_lcore *l = I3(lc);
+	unsigned int o;
+
+	if (l->from_redirect || lport != l->port)
+		return 0; /* passed here by its owner-to-be's table: ours to answer */
+	o = pg_flow_owner_lookup(l->fown, raddr, rport, lport, 0);
+	if (o == PG_FOWN_NONE || o == lc->idx)
+		return 0;
+	l->fown_to = (uint8_t)o;
+	return 1;
+}
+
+/* A SYN on this lcore's queue: the connection is ours; say so before the SYN-ACK leaves. */
+static int own_claim(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct pg_lcore *lc = arg;
+	struct pg_i3_lcore *l = I3(lc);
+
+	if (lport != l->port)
+		return 0;
+	return pg_flow_owner_insert(l->fown, raddr, rport, lport, 0, lc->idx) == -ENOSPC ? -1 : 0;
+}
+
+static void own_release(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct pg_lcore *lc = arg;
+	struct pg_i3_lcore *l = I3(lc);
+
+	if (lport == l->port)
+		pg_flow_owner_remove(l->fown, raddr, rport, lport, 0);
+}
+
+static const struct pg_tcp_owner_ops owner_ops = {
+	.foreign = own_foreign,
+	.claim = own_claim,
+	.release = own_release,
+};
+
+/* Hands pkt, whole, to lcore o (its owner); a full ring drops it, counted. */
+static void pass_to(struct pg_lcore *lc, unsigned int o, const struct pg_pkt *pkt)
+{
+	if (pg_redirect_push_whole(lc->redir, lc->idx, o, pkt))
+		atomic_fetch_add_explicit(&lc->stats.rx_redirected, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&lc->stats.rx_redirect_full, 1, memory_order_relaxed);
+}
+
+/* Server: one more UDP connect datagram accepted, from the count of every lcore. */
+static int udp_listen_take(struct pg_i3_lcore *l)
+{
+	if (!l->fown) {
+		if (!l->udp_listen)
+			return 0;
+		l->udp_listen--;
+		return 1;
+	}
+	{
+		int v = atomic_load_explicit(&l->fown->udp_listen, memory_order_relaxed);
+
+		while (v > 0)
+			if (atomic_compare_exchange_weak_explicit(&l->fown->udp_listen, &v, v - 1,
+								  memory_order_relaxed, memory_order_relaxed))
+				return 1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- UDP ---- */
 
 static void udp_template(struct pg_lcore *lc, struct pg_i3_slot *s, uint8_t *frame, uint16_t plen)
@@ -539,14 +613,14 @@ static void udp_rx_account(struct pg_i3_slot *s, const struct pg_frame *fr, uint
 	atomic_store_explicit(&s->cnt.jitter_ns, (uint64_t)(s->urx.jitter * 1e9), memory_order_relaxed);
 }
 
-/* A UDP frame that TCP did not take. 1 if it was ours. */
-static int udp_input(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uint64_t now_ns)
+/* A UDP frame that TCP did not take. 1 if it was ours (or passed to its owner). */
+static int udp_input(struct pg_lcore *lc, const struct pg_pkt *pkt, uint64_t now_ns)
 {
 	struct pg_i3_lcore *l = I3(lc);
 	struct pg_frame fr;
 	unsigned int i;
 
-	if (pg_frame_classify(data, len, 0, 1, &fr) != PG_FRAME_OK || fr.proto != PG_IPPROTO_UDP ||
+	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK || fr.proto != PG_IPPROTO_UDP ||
 	    fr.daddr != lc->port->info.ip4)
 		return 0;
 	if (!l->server) {
@@ -578,18 +652,30 @@ static int udp_input(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uin
 			return 1;
 		}
 	}
-	if (l->udp_listen) {
+	if (l->fown && !l->from_redirect) {
+		unsigned int o = pg_flow_owner_lookup(l->fown, fr.saddr, fr.sport, l->port, 1);
+
+		if (o != PG_FOWN_NONE && o != lc->idx) {
+			pass_to(lc, o, pkt);
+			return 1;
+		}
+	}
+	if (udp_listen_take(l)) {
 		struct pg_i3_slot *s = slot_alloc(l);
 		struct pg_i3_up u;
 
 		if (!s)
 			return 1;
+		if (l->fown && pg_flow_owner_insert(l->fown, fr.saddr, fr.sport, l->port, 1, lc->idx) == -ENOSPC) {
+			atomic_fetch_add_explicit(&l->table_full, 1, memory_order_relaxed);
+			slot_free(l, s);
+			return 1;
+		}
 		s->kind = PG_I3_USTREAM;
 		s->sc.peer_ip = fr.saddr;
 		s->sc.sport = l->port;
 		s->sc.dport = fr.sport;
 		memcpy(s->sc.peer_mac, fr.src_mac, 6);
-		l->udp_listen--;
 		udp_send_small(lc, s, pg_iperf3_udp_connect_reply, PG_IPERF3_UDP_CONNECT_LEN);
 		memset(&u, 0, sizeof(u));
 		u.type = PG_I3_UP_UDP_NEW;
@@ -788,7 +874,11 @@ static unsigned int commands(struct pg_lcore *lc, uint64_t now, uint64_t now_ns)
 			}
 			break;
 		case PG_I3_DOWN_UDP_LISTEN:
-			l->udp_listen = (uint8_t)(d.len > 255 ? 255 : d.len);
+			if (l->fown)
+				atomic_store_explicit(&l->fown->udp_listen, d.len > 255 ? 255 : d.len,
+						      memory_order_relaxed);
+			else
+				l->udp_listen = (uint8_t)(d.len > 255 ? 255 : d.len);
 			break;
 		default:
 			break;
@@ -816,19 +906,25 @@ static void udp_connects(struct pg_lcore *lc, uint64_t now)
 /* ----------------------------------------------------------------- loop ---- */
 
 /* One received frame: TCP engine, then our UDP streams, then the backend or a count.
- * orig is NULL for a frame another lcore passed on (never ARP/ICMP: owned ports only). */
-static void rx_frame(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uint64_t now_ns,
-		     uint64_t now, const struct pg_pkt *orig)
+ * A frame another lcore passed on (redirected) is never ARP/ICMP (owned ports only), nor
+ * passed on again. */
+static void rx_frame(struct pg_lcore *lc, const struct pg_pkt *pkt, int redirected, uint64_t now_ns,
+		     uint64_t now)
 {
-	int rc = pg_tcp_input(lc->tcp, data, len, now_ns);
+	struct pg_i3_lcore *l = I3(lc);
+	int rc;
 
-	if (rc == -ENOENT) {
-		if (udp_input(lc, data, len, now_ns))
+	l->from_redirect = (uint8_t)redirected;
+	rc = pg_tcp_input(lc->tcp, pkt->data, pkt->len, now_ns);
+	if (rc == -EREMOTE) {
+		pass_to(lc, l->fown_to, pkt); /* another lcore's connection (server) */
+	} else if (rc == -ENOENT) {
+		if (udp_input(lc, pkt, now_ns))
 			return;
-		if (lc->sflows && orig) /* iperf2 UDP server beside iperf3 */
-			pg_udp_server_rx(lc, orig, now_ns, now);
-		else if (lc->port->ops->rx_other && orig)
-			lc->port->ops->rx_other(lc->q, orig);
+		if (lc->sflows) /* iperf2 UDP server beside iperf3 */
+			pg_udp_server_rx(lc, pkt, now_ns, now);
+		else if (lc->port->ops->rx_other && !redirected)
+			lc->port->ops->rx_other(lc->q, pkt);
 		else
 			atomic_fetch_add_explicit(&lc->stats.rx_not_ours, 1, memory_order_relaxed);
 	} else if (rc < 0) {
@@ -837,7 +933,8 @@ static void rx_frame(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uin
 }
 
 /* Client on several lcores: a frame for a local port another lcore owns goes there whole
- * (a -R stream's data as much as an ACK). 1 if it was passed on or dropped (ring full). */
+ * (a -R stream's data as much as an ACK); a server's only such port is iperf2's 5001.
+ * 1 if it was passed on or dropped (ring full). */
 static int redirect_out(struct pg_lcore *lc, const struct pg_pkt *pkt)
 {
 	struct pg_frame fr;
@@ -849,10 +946,7 @@ static int redirect_out(struct pg_lcore *lc, const struct pg_pkt *pkt)
 	o = pg_redirect_owner(lc->redir, fr.dport);
 	if (o == PG_REDIR_NONE || o == lc->idx)
 		return 0;
-	if (pg_redirect_push_whole(lc->redir, lc->idx, o, pkt))
-		atomic_fetch_add_explicit(&lc->stats.rx_redirected, 1, memory_order_relaxed);
-	else
-		atomic_fetch_add_explicit(&lc->stats.rx_redirect_full, 1, memory_order_relaxed);
+	pass_to(lc, o, pkt);
 	return 1;
 }
 
@@ -865,8 +959,11 @@ static unsigned int redirect_in(struct pg_lcore *lc, struct pg_redir_whole *in, 
 	for (from = 0; from < lc->redir->nb; from++) {
 		if (from == lc->idx)
 			continue;
-		for (k = 0; k < PG_PORT_BURST && pg_redirect_pull_whole(lc->redir, from, lc->idx, in); k++)
-			rx_frame(lc, in->data, in->len, now_ns, now, NULL);
+		for (k = 0; k < PG_PORT_BURST && pg_redirect_pull_whole(lc->redir, from, lc->idx, in); k++) {
+			struct pg_pkt pk = { in->data, in->len, in->flags, in->rx_ts_ns, 0 };
+
+			rx_frame(lc, &pk, 1, now_ns, now);
+		}
 		work += k;
 	}
 	return work;
@@ -883,6 +980,9 @@ void *pg_i3_lcore_main(void *arg)
 	struct pg_redir_whole redir_in; /* one redirected frame at a time, taken whole */
 	uint64_t now = pg_rdtsc(), tick = pg_ns_to_tsc(tsc, PG_TICK_NS), next_tick = now + tick;
 	uint64_t next_anchor = now + pg_ns_to_tsc(tsc, PG_REANCHOR_NS);
+	/* owners by local port: a client's every port, a server's iperf2 port only (its
+	 * iperf3 connections' owners are found by 4-tuple, and only when the engine asks) */
+	int port_redir = lc->redir && lc->redir->nb_owned;
 	unsigned int i, n;
 
 	pattern_init();
@@ -893,6 +993,8 @@ void *pg_i3_lcore_main(void *arg)
 		l->slots[i].ctrl_buf = -1;
 	}
 	if (l->server) {
+		if (l->fown)
+			pg_tcp_set_owner_ops(lc->tcp, &owner_ops, lc);
 		if (pg_tcp_listen(lc->tcp, l->port, &listen_ops, lc) ||
 		    (lc->tflows && pg_tcp_iperf2_listen(lc))) {
 			up_post(l, PG_I3_UP_CLOSED, 0, -EADDRINUSE, NULL, 0);
@@ -925,9 +1027,9 @@ void *pg_i3_lcore_main(void *arg)
 			if (lc->cap)
 				pg_capture_frame(lc->cap, lc->idx, rx[i].data, rx[i].len, now_ns,
 						 PG_PCAPNG_DIR_IN);
-			if (lc->redir && redirect_out(lc, &rx[i]))
+			if (port_redir && redirect_out(lc, &rx[i]))
 				continue;
-			rx_frame(lc, rx[i].data, rx[i].len, now_ns, now, &rx[i]);
+			rx_frame(lc, &rx[i], 0, now_ns, now);
 		}
 		if (n) {
 			ops->rx_done(lc->q, rx, n);

@@ -7,13 +7,15 @@
  * an SPSC ring toward the owner (one ring per ordered lcore pair), and each lcore drains
  * the rings toward it once per loop. It carries the return traffic of generator flows
  * (iperf2 AckFINs, ACKs): frames longer than PG_REDIR_DATA arrive flagged
- * PG_PKT_F_TRUNCATED. Server flows need no redirect: whatever queue a flow hashes to
- * owns it.
+ * PG_PKT_F_TRUNCATED. iperf2 server flows need no redirect: whatever queue a flow hashes
+ * to owns it.
  *
  * The iperf3 client also receives data (-R, --bidir), so its mesh carries whole frames
  * (pg_redirect_push_whole / pg_redirect_pull_whole): a frame longer than PG_REDIR_DATA
  * continues in the next ring elements, 256 bytes each. A mesh is used with one of the two
- * framings only; the iperf2 loops keep the one-element copy of the first 240 bytes.
+ * framings only; the iperf2 loops keep the one-element copy of the first 240 bytes. An
+ * iperf3 server uses the whole-frame mesh too, its owners found by 4-tuple
+ * (flow_owner.h), plus the port-owner entry of the iperf2 port it serves on lcore 0.
  */
 #ifndef PG_REDIRECT_H
 #define PG_REDIRECT_H
@@ -40,6 +42,7 @@ _Static_assert(sizeof(struct pg_redir_frame) == 256, "one ring element");
 struct pg_redirect {
 	unsigned int nb;                 /* lcores in the mesh */
 	struct pg_ring **ring;           /* ring[from * nb + to], NULL on the diagonal */
+	unsigned int nb_owned;           /* ports given an owner (0: owners are found otherwise) */
 	uint8_t owner[65536];            /* local L4 port -> lcore, PG_REDIR_NONE = nobody */
 };
 
@@ -50,6 +53,7 @@ void pg_redirect_free(struct pg_redirect *r);
 /* Setup: local port `port` belongs to lcore `lcore`. */
 static inline void pg_redirect_set_owner(struct pg_redirect *r, uint16_t port, unsigned int lcore)
 {
+	r->nb_owned += r->owner[port] == PG_REDIR_NONE;
 	r->owner[port] = (uint8_t)lcore;
 }
 

@@ -251,6 +251,10 @@ void pg_tcp_conn_free(struct pg_tcp_conn *c)
 {
 	struct pg_tcp_stack *s = c->stack;
 
+	if (c->claimed) {
+		c->claimed = 0;
+		s->owner_ops->release(s->owner_arg, c->raddr, c->rport, c->lport);
+	}
 	if (c->state != PG_TCP_CLOSED || c->lport)
 		tbl_remove(s, c);
 	if (s->rr == c)
@@ -324,6 +328,13 @@ void pg_tcp_queue_rst(struct pg_tcp_stack *s, uint32_t raddr, const uint8_t *rma
 }
 
 /* ------------------------------------------------------------- listeners ---- */
+
+void pg_tcp_set_owner_ops(struct pg_tcp_stack *s, const struct pg_tcp_owner_ops *ops, void *arg)
+{
+	s->owner_ops = ops;
+	s->owner_arg = arg;
+}
+
 
 const struct pg_tcp_listener *pg_tcp_listener_find(const struct pg_tcp_stack *s, uint16_t port)
 {

@@ -136,6 +136,23 @@ int pg_tcp_listen(struct pg_tcp_stack *s, uint16_t port, const struct pg_tcp_app
 		  void *arg);
 int pg_tcp_unlisten(struct pg_tcp_stack *s, uint16_t port);
 
+/*
+ * Several engines behind one listening port (one per lcore, each fed by its own queue):
+ * the caller's table of who owns which passive connection. Only segments that match no
+ * connection of this engine, for a listening port, ask foreign(); claim() and release()
+ * bracket the life of each passive connection (from its SYN to its free, TIME-WAIT
+ * included). No hooks (the default): one engine owns everything.
+ */
+struct pg_tcp_owner_ops {
+	/* nonzero: another engine owns (raddr, rport, lport); pg_tcp_input sends nothing and
+	 * returns -EREMOTE, for the caller to pass the frame on */
+	int (*foreign)(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport);
+	/* a SYN made a connection here; nonzero refuses it (RST, nothing kept) */
+	int (*claim)(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport);
+	void (*release)(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport);
+};
+void pg_tcp_set_owner_ops(struct pg_tcp_stack *s, const struct pg_tcp_owner_ops *ops, void *arg);
+
 /* Active open to daddr:dport (network-order address, host-order port) via next-hop
  * dmac; sport 0 picks an ephemeral port (reusing the oldest TIME-WAIT tuple when all
  * are taken). NULL + errno: ENOMEM (pool full), EADDRINUSE, EADDRNOTAVAIL. */
@@ -169,7 +186,8 @@ int pg_tcp_close(struct pg_tcp_conn *c);
 void pg_tcp_abort(struct pg_tcp_conn *c);
 
 /* One received Ethernet frame. 0 = consumed by TCP; -ENOENT = not TCP to our address
- * (the caller's other handlers may want it); -EINVAL = malformed or bad checksum. */
+ * (the caller's other handlers may want it); -EINVAL = malformed or bad checksum;
+ * -EREMOTE = another engine owns its connection (pg_tcp_owner_ops). */
 int pg_tcp_input(struct pg_tcp_stack *s, const uint8_t *frame, size_t len, uint64_t now);
 
 struct pg_tcp_txbuf {

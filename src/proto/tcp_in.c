@@ -75,19 +75,23 @@ static void rtt_from_ack(struct pg_tcp_conn *c, const struct pg_tcp_seg *seg, ui
 
 /* ---------------------------------------------------------- passive open ---- */
 
-static void no_conn(struct pg_tcp_stack *s, const struct pg_frame *fr, const struct pg_tcp_seg *seg,
-		    uint64_t now)
+/* A segment of no connection here: a new one, another engine's (-EREMOTE), or a RST. */
+static int no_conn(struct pg_tcp_stack *s, const struct pg_frame *fr, const struct pg_tcp_seg *seg,
+		   uint64_t now)
 {
 	const struct pg_tcp_listener *l;
 	struct pg_tcp_conn *c;
 
-	if (seg->flags & PG_TCP_RST)
-		return;
 	l = pg_tcp_listener_find(s, seg->dport);
+	/* a retransmitted SYN or a RST is the owner's to judge as much as data */
+	if (l && s->owner_ops && s->owner_ops->foreign(s->owner_arg, fr->saddr, seg->sport, seg->dport))
+		return -EREMOTE;
+	if (seg->flags & PG_TCP_RST)
+		return 0;
 	if (l && (seg->flags & (PG_TCP_SYN | PG_TCP_ACK | PG_TCP_FIN)) == PG_TCP_SYN) {
 		c = pg_tcp_conn_alloc(s);
 		if (!c)
-			return; /* the client retries its SYN */
+			return 0; /* the client retries its SYN */
 		c->laddr = s->cfg.local_ip;
 		c->raddr = fr->saddr;
 		c->lport = seg->dport;
@@ -110,12 +114,20 @@ static void no_conn(struct pg_tcp_stack *s, const struct pg_frame *fr, const str
 			c->state = PG_TCP_CLOSED;
 			c->lport = 0;
 			pg_tcp_conn_free(c);
-			return;
+			return 0;
+		}
+		if (s->owner_ops) {
+			if (s->owner_ops->claim(s->owner_arg, c->raddr, c->rport, c->lport)) {
+				pg_tcp_conn_free(c);
+				goto refuse; /* the owner table is full */
+			}
+			c->claimed = 1;
 		}
 		c->segs_in++;
 		c->syn_pending = 1;
-		return;
+		return 0;
 	}
+refuse:
 	s->st.rx_no_conn++;
 	if (seg->flags & PG_TCP_ACK)
 		pg_tcp_queue_rst(s, fr->saddr, fr->src_mac, seg->dport, seg->sport, seg->ack, 0,
@@ -125,6 +137,7 @@ static void no_conn(struct pg_tcp_stack *s, const struct pg_frame *fr, const str
 				 seg->seq + seg->len + ((seg->flags & PG_TCP_SYN) ? 1 : 0) +
 					 ((seg->flags & PG_TCP_FIN) ? 1 : 0),
 				 PG_TCP_RST | PG_TCP_ACK);
+	return 0;
 }
 
 /* ----------------------------------------------------------------- ACKs ---- */
@@ -574,10 +587,12 @@ int pg_tcp_input(struct pg_tcp_stack *s, const uint8_t *frame, size_t len, uint6
 		pg_tcp_conn_free(c);
 		c = NULL;
 	}
-	if (c)
+	if (c) {
 		conn_input(c, &seg, now);
-	else
-		no_conn(s, &fr, &seg, now);
+	} else if (no_conn(s, &fr, &seg, now)) {
+		s->st.rx_frames--; /* counted by the owner */
+		return -EREMOTE;
+	}
 	s->next_timer = 0;
 	return 0;
 }

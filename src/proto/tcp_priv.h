@@ -61,6 +61,7 @@ struct pg_tcp_conn {
 		fin_sent : 1, syn_pending : 1, ack_now : 1;
 	uint8_t passive : 1, rcv_manual : 1, rcv_fin : 1, probe_pending : 1,
 		wnd_update : 1, persist : 1, detached : 1, timed : 1;
+	uint8_t claimed : 1;                  /* passive: published through owner_ops */
 	uint8_t rxt_first : 1;                /* fast retransmit due regardless of pipe */
 	uint8_t undo_armed : 1;               /* undo_tsval holds the episode's first rxt */
 	uint8_t tlp_armed : 1;                /* t_rtx holds a probe timeout, not the RTO */
@@ -153,6 +154,8 @@ struct pg_tcp_stack {
 	uint32_t nb_active;
 	uint32_t rx_share;                    /* rx_budget / connections (UINT32_MAX = none) */
 	uint64_t next_timer;                  /* lower bound of all conn timers */
+	const struct pg_tcp_owner_ops *owner_ops;
+	void *owner_arg;
 	struct pg_tcp_listener lst[PG_TCP_MAX_LISTEN];
 	struct pg_tcp_rst rstq[PG_TCP_RSTQ];
 	unsigned int rstq_n;

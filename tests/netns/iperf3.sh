@@ -12,9 +12,14 @@
 #        and the figures each side took from the other's results are the other's own.
 #   UDP: packets and lost packets agree between the two reports (sender's count, the
 #        receiver's loss as iperf3 computes it); out-of-order is printed from the receiver.
-# PG_DP2=1 (client role): perfgen runs on two dataplane lcores with a queue each; its
-# report then says, per lcore, how many streams ran there and what their counters (written
-# by that lcore) hold: every lcore must have run streams that moved bytes.
+# PG_DP2=1 (client or server role): perfgen runs on two dataplane lcores with a queue each;
+# its report then says, per lcore, how many streams ran there and what their counters
+# (written by that lcore) hold. A client puts its streams round-robin: every lcore must
+# have run streams that moved bytes. A server's streams are where the kernel peer's TX
+# queue choice (a random hash per connection on veth) sends them: the counts must add up,
+# and with -P 16 (tcp-p16, udp-p16: all on one queue by chance 1 in 32768) both lcores
+# must have served streams. PG_ONE_QUEUE=1 gives the peer's veth one TX queue: every
+# connection then reaches lcore 0, and those checks must fail.
 . "$(dirname "$0")/lib.sh"
 variant=${1:-client-tcp}
 role=${variant%%-*}
@@ -27,6 +32,8 @@ secs=2
 case "$kind" in
 tcp) args=(-t $secs) ;;
 tcp-p4) args=(-t $secs -P 4) ;;
+tcp-p16) args=(-t $secs -P 16) ;;
+udp-p16) args=(-u -b 4M -t $secs -P 16) ;;
 tcp-p4-reverse) args=(-t $secs -P 4 -R) ;;
 udp-p4) args=(-u -b 10M -t $secs -P 4) ;;
 udp-p4-reverse) args=(-u -R -b 10M -t $secs -P 4) ;;
@@ -70,6 +77,9 @@ client)
 	for _ in $(seq 1 50); do kill -0 $S 2>/dev/null || break; sleep 0.1; done
 	;;
 server|pp)
+	if [ "${PG_ONE_QUEUE:-0}" = 1 ]; then
+		ip netns exec "$NS_A" ethtool -L vA tx 1 || die "ethtool -L vA tx 1 failed"
+	fi
 	pg_port_args "$NS_B" vB "$IP_B"
 	pg_bg "$NS_B" "$PERFGEN" "${PG_PORT_ARGS[@]}" -s -1 $pj > "$PG_TMP/s.json" 2> "$PG_TMP/s.err"
 	S=$!
@@ -96,8 +106,10 @@ server|pp)
 esac
 
 [ -n "${PG_DEBUG:-}" ] && { cp "$PG_TMP/c.json" "$PG_TMP/s.json" /tmp/; }
-if [ "${PG_DP2:-0}" = 1 ] && [ "$role" = client ]; then
-	grep -q "iperf3 streams over 2 dataplane lcores" "$PG_TMP/c.err" || die "no per-lcore line on stderr"
+if [ "${PG_DP2:-0}" = 1 ]; then
+	perr=$PG_TMP/c.err
+	[ "$role" = client ] || perr=$PG_TMP/s.err
+	grep -q "iperf3 streams over 2 dataplane lcores" "$perr" || die "no per-lcore line on stderr"
 fi
 python3 - "$PG_TMP/c.json" "$PG_TMP/s.json" "$kind" "$role" "${PG_DP2:-0}" <<'PY' || die "reports disagree"
 import json, sys
@@ -129,18 +141,24 @@ udp = kind.startswith("udp")
 rev = "reverse" in kind
 bidir = kind.startswith("bidir")
 nstreams = len(c["streams"])
-if dp2 and role == "client" and "perfgen" in C:  # (--json-stream: the stderr line only)
-    lcs = C["perfgen"]["dataplane_lcores"]
+P = C if role == "client" else S  # perfgen's own report
+if dp2 and role in ("client", "server") and "perfgen" in P:  # (--json-stream: the stderr line only)
+    lcs = P["perfgen"]["dataplane_lcores"]
     for l in lcs:
         print(f"lcore {l['lcore']} (CPU {l['cpu']}): {l['streams']} streams, {l['stream_bytes']} bytes, "
               f"{l['rx_frames']} frames received, {l['redirected']} passed on, {l['redirect_ring_full']} dropped")
     assert len(lcs) == 2, f"expected 2 dataplane lcores, report has {len(lcs)}"
     assert sum(l["streams"] for l in lcs) == nstreams, "lcore stream counts do not add up"
-    for l in lcs:  # round-robin: with fewer streams than lcores, the first ones have them
-        if l["lcore"] < nstreams:
+    for l in lcs:
+        # client: round-robin (with fewer streams than lcores, the first ones have them);
+        # server: where the peer's queue choice put them, certain to reach both with -P 16
+        if (role == "client" and l["lcore"] < nstreams) or kind.endswith("p16"):
             assert l["streams"] > 0 and l["stream_bytes"] > 0, f"lcore {l['lcore']} ran no traffic: {l}"
     # every byte a stream counted is on the lcore that ran it
-    total = c["sum_received"]["bytes"] if rev else c["sum_sent"]["bytes"]
+    if role == "client":
+        total = c["sum_received"]["bytes"] if rev else c["sum_sent"]["bytes"]
+    else:
+        total = s["sum_sent"]["bytes"] if rev else s["sum_received"]["bytes"]
     if not udp and not bidir:
         assert sum(l["stream_bytes"] for l in lcs) == total, "per-lcore bytes differ from the streams'"
 if udp:
@@ -185,6 +203,8 @@ else:
             assert sent > 0 and sent == got, f"bytes differ: client sent {sent}, server counted {got}"
         if kind == "tcp-p4":
             assert len(c["streams"]) == 4 and len(s["streams"]) == 4
+        if kind == "tcp-p16":
+            assert len(c["streams"]) == 16 and len(s["streams"]) == 16
         if kind in ("n", "n-p4") and role != "server":
             assert sent == 20 * 1024 * 1024, f"-n 20M sent {sent}"
         if kind == "k" and role != "server":

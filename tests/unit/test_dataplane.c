@@ -29,6 +29,7 @@
 #include "latclock.h"
 #include "pgts.h"
 #include "redirect.h"
+#include "flow_owner.h"
 
 /* ------------------------------------------------------ in-memory port ---- */
 
@@ -568,6 +569,108 @@ static void test_redirect_whole(void **state)
 	pg_redirect_free(r);
 }
 
+/* The server's 4-tuple owner table: TCP and UDP apart, a tuple once, tombstones reused,
+ * a full probe window refused and counted. */
+static void test_flow_owner_basic(void **state)
+{
+	struct pg_flow_owner *t = pg_flow_owner_create();
+	unsigned int i, ok = 0;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 0), PG_FOWN_NONE);
+	assert_int_equal(pg_flow_owner_insert(t, 0x0100a8c0, 40000, 5201, 0, 1), 0);
+	assert_int_equal(pg_flow_owner_insert(t, 0x0100a8c0, 40000, 5201, 0, 0), -EEXIST);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 0), 1);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 1), PG_FOWN_NONE);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40001, 5201, 0), PG_FOWN_NONE);
+	assert_int_equal(pg_flow_owner_insert(t, 0x0100a8c0, 40000, 5201, 1, 0), 0);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 1), 0);
+	pg_flow_owner_remove(t, 0x0100a8c0, 40000, 5201, 0);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 0), PG_FOWN_NONE);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 1), 0);
+	/* many connections come and go: tombstones are reused, the table never fills */
+	for (i = 0; i < 100000; i++) {
+		uint16_t port = (uint16_t)(1024 + i % 30000);
+
+		assert_int_equal(pg_flow_owner_insert(t, 0x0200a8c0, port, 5201, 0, i & 1), 0);
+		assert_int_equal(pg_flow_owner_lookup(t, 0x0200a8c0, port, 5201, 0), i & 1);
+		pg_flow_owner_remove(t, 0x0200a8c0, port, 5201, 0);
+	}
+	assert_int_equal(atomic_load(&t->full), 0);
+	/* more live entries than the table holds: refused, counted, the rest still found */
+	for (i = 0; i < PG_FOWN_SIZE + 100; i++)
+		ok += pg_flow_owner_insert(t, 0x0300a8c0 + (i << 24), (uint16_t)i, 5201, 0, 0) == 0;
+	assert_true(ok < PG_FOWN_SIZE);
+	assert_true(atomic_load(&t->full) > 0);
+	assert_int_equal(atomic_load(&t->full), PG_FOWN_SIZE + 100 - ok);
+	assert_int_equal(pg_flow_owner_lookup(t, 0x0100a8c0, 40000, 5201, 1), 0);
+	pg_flow_owner_free(t);
+}
+
+struct fown_arg {
+	struct pg_flow_owner *t;
+	unsigned int me;
+	_Atomic int *stop;
+	uint64_t wrong;
+};
+
+/* Writer: its own tuples in and out, over and over. */
+static void *fown_writer(void *p)
+{
+	struct fown_arg *a = p;
+	unsigned int i;
+
+	for (i = 0; i < 200000; i++) {
+		uint16_t port = (uint16_t)(i % 500);
+
+		if (pg_flow_owner_insert(a->t, a->me + 1, port, 5201, 0, a->me) == 0) {
+			if (pg_flow_owner_lookup(a->t, a->me + 1, port, 5201, 0) != a->me)
+				a->wrong++;
+			if (i & 1)
+				pg_flow_owner_remove(a->t, a->me + 1, port, 5201, 0);
+		}
+	}
+	return NULL;
+}
+
+/* Reader: a tuple is never reported as owned by an lcore that did not publish it. */
+static void *fown_reader(void *p)
+{
+	struct fown_arg *a = p;
+	unsigned int i = 0;
+
+	while (!atomic_load(a->stop)) {
+		unsigned int who = i % 2, o = pg_flow_owner_lookup(a->t, who + 1, (uint16_t)(i % 500), 5201, 0);
+
+		if (o != PG_FOWN_NONE && o != who)
+			a->wrong++;
+		i++;
+	}
+	return NULL;
+}
+
+static void test_flow_owner_threads(void **state)
+{
+	struct pg_flow_owner *t = pg_flow_owner_create();
+	_Atomic int stop = 0;
+	struct fown_arg w0 = { t, 0, &stop, 0 }, w1 = { t, 1, &stop, 0 }, rd = { t, 2, &stop, 0 };
+	pthread_t a, b, c;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(pthread_create(&c, NULL, fown_reader, &rd), 0);
+	assert_int_equal(pthread_create(&a, NULL, fown_writer, &w0), 0);
+	assert_int_equal(pthread_create(&b, NULL, fown_writer, &w1), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	atomic_store(&stop, 1);
+	pthread_join(c, NULL);
+	assert_int_equal(w0.wrong + w1.wrong + rd.wrong, 0);
+	assert_int_equal(atomic_load(&t->full), 0);
+	pg_flow_owner_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_loop_loss),
 		cmocka_unit_test(test_loop_paced),
 		cmocka_unit_test(test_redirect_whole),
+		cmocka_unit_test(test_flow_owner_basic),
+		cmocka_unit_test(test_flow_owner_threads),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tsc, NULL);

@@ -251,6 +251,109 @@ static void test_handshake_crafted(void **state)
 }
 
 
+/* Several engines behind one port (pg_tcp_owner_ops): a segment of another engine's
+ * connection is left to the caller (-EREMOTE) with nothing sent, not reset; an unknown one
+ * is still reset; a SYN claims its tuple (a refused claim draws a RST and keeps nothing),
+ * and the tuple is released when the connection is freed. */
+struct own_log {
+	unsigned int asked, claimed, released, refuse;
+	uint16_t foreign_port, last_rport;
+};
+
+static int own_foreign(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct own_log *o = arg;
+
+	(void)raddr;
+	(void)lport;
+	o->asked++;
+	return rport == o->foreign_port;
+}
+
+static int own_claim(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct own_log *o = arg;
+
+	(void)raddr;
+	(void)lport;
+	o->claimed++;
+	o->last_rport = rport;
+	return o->refuse ? -1 : 0;
+}
+
+static void own_release(void *arg, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct own_log *o = arg;
+
+	(void)raddr;
+	(void)lport;
+	(void)rport;
+	o->released++;
+}
+
+static const struct pg_tcp_owner_ops own_ops = { own_foreign, own_claim, own_release };
+
+static void test_owner_hooks(void **state)
+{
+	struct pg_tcp_cfg a;
+	struct sim sim;
+	struct sim_craft cr = { 0 };
+	struct pg_tcp_seg out[4];
+	uint8_t pl[4][64];
+	struct own_log o = { 0 };
+
+	(void)state;
+	sim_default_cfg(&a, 0);
+	sim_init(&sim, &a, NULL, 4, 3);
+	sim_listen(&sim, 0, PORT);
+	pg_tcp_set_owner_ops(sim.ep[0].s, &own_ops, &o);
+	o.foreign_port = 40001;
+	/* another engine's connection: data and a RST alike go back to the caller */
+	cr.sport = 40001;
+	cr.dport = PORT;
+	cr.seq = 5000;
+	cr.ack = 7000;
+	cr.flags = PG_TCP_ACK;
+	cr.wnd = 8192;
+	assert_int_equal(sim_inject(&sim, &cr), -EREMOTE);
+	cr.flags = PG_TCP_RST;
+	assert_int_equal(sim_inject(&sim, &cr), -EREMOTE);
+	assert_int_equal(sim_collect(&sim, out, pl, 4), 0);
+	/* nobody's: reset as before */
+	cr.sport = 40002;
+	cr.flags = PG_TCP_ACK;
+	assert_int_equal(sim_inject(&sim, &cr), 0);
+	assert_int_equal(sim_collect(&sim, out, pl, 4), 1);
+	assert_true(out[0].flags & PG_TCP_RST);
+	assert_int_equal(o.claimed, 0);
+	/* a SYN: claimed before the SYN-ACK; released when the connection goes */
+	cr.sport = 40000;
+	cr.seq = 1000;
+	cr.ack = 0;
+	cr.flags = PG_TCP_SYN;
+	assert_int_equal(sim_inject(&sim, &cr), 0);
+	assert_int_equal(o.claimed, 1);
+	assert_int_equal(o.last_rport, 40000);
+	assert_int_equal(sim_collect(&sim, out, pl, 4), 1);
+	assert_int_equal(out[0].flags, PG_TCP_SYN | PG_TCP_ACK);
+	cr.flags = PG_TCP_RST;
+	cr.seq = 1001;
+	assert_int_equal(sim_inject(&sim, &cr), 0);
+	assert_int_equal(o.released, 1);
+	/* a refused claim: RST+ACK, no connection kept, nothing to release */
+	o.refuse = 1;
+	cr.sport = 40003;
+	cr.seq = 3000;
+	cr.flags = PG_TCP_SYN;
+	assert_int_equal(sim_inject(&sim, &cr), 0);
+	assert_int_equal(o.claimed, 2);
+	assert_int_equal(sim_collect(&sim, out, pl, 4), 1);
+	assert_int_equal(out[0].flags, PG_TCP_RST | PG_TCP_ACK);
+	assert_int_equal(out[0].ack, 3001);
+	assert_int_equal(o.released, 1);
+	sim_fini(&sim);
+}
+
 /* A receiver with an RX budget shares it: each connection advertises budget / connections,
  * so together they never invite more than the ring holds. */
 static void test_rx_budget(void **state)
@@ -1331,6 +1434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_options),
 		cmocka_unit_test(test_handshake_crafted),
+		cmocka_unit_test(test_owner_hooks),
 		cmocka_unit_test(test_rx_budget),
 		cmocka_unit_test(test_bulk_exact),
 		cmocka_unit_test(test_fast_retransmit),
