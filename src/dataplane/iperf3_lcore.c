@@ -937,14 +937,9 @@ static void rx_frame(struct pg_lcore *lc, const struct pg_pkt *pkt, int redirect
  * 1 if it was passed on or dropped (ring full). */
 static int redirect_out(struct pg_lcore *lc, const struct pg_pkt *pkt)
 {
-	struct pg_frame fr;
-	unsigned int o;
+	unsigned int o = pg_redirect_route(lc->redir, lc->idx, pkt, 1);
 
-	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
-	    (fr.proto != PG_IPPROTO_TCP && fr.proto != PG_IPPROTO_UDP))
-		return 0;
-	o = pg_redirect_owner(lc->redir, fr.dport);
-	if (o == PG_REDIR_NONE || o == lc->idx)
+	if (o == PG_REDIR_NONE)
 		return 0;
 	pass_to(lc, o, pkt);
 	return 1;

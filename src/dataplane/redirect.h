@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "frame.h"
+#include "pkt.h"
 #include "port.h"
 #include "ring.h"
 
@@ -61,6 +63,21 @@ static inline void pg_redirect_set_owner(struct pg_redirect *r, uint16_t port, u
 static inline unsigned int pg_redirect_owner(const struct pg_redirect *r, uint16_t port)
 {
 	return r->owner[port];
+}
+
+/* The lcore other than self that owns pkt's local port (TCP; UDP too when udp), or
+ * PG_REDIR_NONE: not TCP/UDP, malformed, nobody's, or self's. */
+static inline unsigned int pg_redirect_route(const struct pg_redirect *r, unsigned int self,
+					     const struct pg_pkt *pkt, int udp)
+{
+	struct pg_frame fr;
+	unsigned int o;
+
+	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
+	    (fr.proto != PG_IPPROTO_TCP && !(udp && fr.proto == PG_IPPROTO_UDP)))
+		return PG_REDIR_NONE;
+	o = pg_redirect_owner(r, fr.dport);
+	return o == self ? PG_REDIR_NONE : o;
 }
 
 /* Copies pkt toward lcore `to`. 1 when queued, 0 when that ring is full (caller counts). */

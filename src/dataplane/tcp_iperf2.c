@@ -572,14 +572,9 @@ static void rx_frame(struct pg_lcore *lc, const uint8_t *data, uint32_t len, uin
 /* Frames of TCP connections owned by another lcore go there (redirect.h). */
 static int redirect_tcp(struct pg_lcore *lc, const struct pg_pkt *pkt)
 {
-	struct pg_frame fr;
-	unsigned int o;
+	unsigned int o = pg_redirect_route(lc->redir, lc->idx, pkt, 0);
 
-	if (pg_frame_classify(pkt->data, pkt->len, 0, 1, &fr) != PG_FRAME_OK ||
-	    fr.proto != PG_IPPROTO_TCP)
-		return 0;
-	o = pg_redirect_owner(lc->redir, fr.dport);
-	if (o == PG_REDIR_NONE || o == lc->idx)
+	if (o == PG_REDIR_NONE)
 		return 0;
 	if (pg_redirect_push(lc->redir, lc->idx, o, pkt))
 		atomic_fetch_add_explicit(&lc->stats.rx_redirected, 1, memory_order_relaxed);

@@ -335,7 +335,6 @@ void pg_tcp_set_owner_ops(struct pg_tcp_stack *s, const struct pg_tcp_owner_ops 
 	s->owner_arg = arg;
 }
 
-
 const struct pg_tcp_listener *pg_tcp_listener_find(const struct pg_tcp_stack *s, uint16_t port)
 {
 	unsigned int i;
