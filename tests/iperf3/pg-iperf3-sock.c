@@ -620,6 +620,11 @@ static int run(void)
 
 			if (s->fd < 0)
 				continue;
+			/* a receiver reads only while the test runs, as iperf3 does: earlier data
+			 * waits in the socket (reading it now would throw it away), later data is
+			 * drained at TEST_END */
+			if (!s->sender && !(g.c && pg_iperf3_ctrl_running(g.c)))
+				continue;
 			pf[n].fd = s->fd;
 			pf[n].events = POLLIN;
 			if (s->sender && g.running && !g.p.udp) {
